@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+import vue from '@vitejs/plugin-vue';
+
+// One project per room of the code; `npm test` runs them all.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'unit', environment: 'node', include: ['tests/unit/**/*.test.ts'] },
+      },
+      {
+        plugins: [vue()],
+        test: {
+          name: 'components',
+          environment: 'happy-dom',
+          include: ['tests/components/**/*.test.ts'],
+          // Vant's ESM imports its own CSS; let Vite transform it instead of Node.
+          server: { deps: { inline: ['vant'] } },
+        },
+      },
+      {
+        test: { name: 'sandbox', environment: 'node', include: ['tests/sandbox/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One browser and one server at a time on two cores.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
