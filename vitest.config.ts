@@ -1,15 +1,20 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
+import { fileURLToPath } from 'node:url';
+
+const alias = { '@contract': fileURLToPath(new URL('./src/contract', import.meta.url)) };
 
 // One project per room of the code; `npm test` runs them all.
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: { name: 'unit', environment: 'node', include: ['tests/unit/**/*.test.ts'] },
       },
       {
         plugins: [vue()],
+        resolve: { alias },
         test: {
           name: 'components',
           environment: 'happy-dom',

@@ -1,0 +1,47 @@
+// Builds the BFF: everything registered, nothing listening. server.ts listens; tests inject.
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.ts';
+import { loggerOptions } from './logging.ts';
+import { ApiError, errorBody } from './errors.ts';
+import { securityHeaders } from './plugins/security.ts';
+import { webStatic } from './plugins/web-static.ts';
+import { healthRoutes } from './routes/health.ts';
+
+export interface BuildOptions {
+  /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
+  logger?: boolean | object;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel, config.logFormat),
+    genReqId: () => randomUUID(),
+    trustProxy: true,
+    bodyLimit: 1_048_576,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, req.id));
+    }
+    if (err.validation) {
+      return reply.code(400).send(errorBody('BAD_REQUEST', `请求参数不正确：${err.message}`, req.id));
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) return reply.code(429).send(errorBody('RATE_LIMITED', '操作过于频繁，请稍后再试', req.id));
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send(errorBody(status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', '请求无法处理，请检查后重试', req.id));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody('INTERNAL', '系统繁忙，请稍后再试', req.id));
+  });
+
+  await securityHeaders(app, config);
+  await app.register(cookie);
+  await healthRoutes(app, config);
+  await webStatic(app, config.webDist);
+  return app;
+}

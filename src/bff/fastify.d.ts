@@ -1,0 +1,38 @@
+// What the BFF's plugins add to Fastify, so routes in every file see the same typed names.
+// identity/ + store/ provide the session; upstream/ provides the two upstream clients.
+import 'fastify';
+import type { Role } from '../contract/bff.ts';
+import type { UpstreamClient } from './upstream/client.ts';
+
+export interface HolderSession {
+  id: string;
+  /** The identity provider's subject. */
+  sub: string;
+  name: string;
+  identityType: string;
+  /** Full number: server-side only, never logged, masked in every response. */
+  identityNum: string;
+  role: Role;
+  orgName?: string;
+  orgCode?: string;
+  /** The provider's access token: the `credential` sent upstream (DB11/T 2290 6.6). Never sent to the page. */
+  credential: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The holder app's own access system (holder-h5 in the sandbox). */
+    upstream: UpstreamClient;
+    /** The counter's access system (counter-demo in the sandbox), used by counter routes. */
+    counterUpstream: UpstreamClient;
+    /** preHandler: 401 unless signed in (and, when given, in one of the roles: 403 otherwise). */
+    requireSession: (...roles: Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyRequest {
+    /** Set by the session plugin when a valid session cookie came with the request. */
+    session: HolderSession | null;
+  }
+}

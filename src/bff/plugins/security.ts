@@ -1,0 +1,36 @@
+// Security headers for everything we serve. The CSP is the one the built app itself passes:
+// no inline script, nothing from another origin; wasm and blob workers only for the scanner.
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+
+export async function securityHeaders(app: FastifyInstance, config: Config): Promise<void> {
+  const idpOrigin = new URL(config.idp.issuer).origin;
+  const formAction = ["'self'"];
+  if (idpOrigin !== config.publicOrigin) formAction.push(idpOrigin);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction,
+        frameAncestors: ["'self'", ...config.frameAncestors],
+        upgradeInsecureRequests: config.publicOrigin.startsWith('https:') ? [] : null,
+      },
+    },
+    // Portals may embed us (frame-ancestors decides); X-Frame-Options cannot express a list.
+    frameguard: false,
+    crossOriginEmbedderPolicy: false,
+    hsts: config.publicOrigin.startsWith('https:') ? { maxAge: 31_536_000 } : false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+}

@@ -1,0 +1,72 @@
+// The one axios instance. Only these interceptors unwrap answers, map errors and react to
+// 401; stores call the api/ modules and never see axios.
+import axios, { AxiosError, type AxiosResponse } from 'axios';
+import { CSRF_HEADER, type ApiErrorBody, type ApiErrorCode } from '@contract/bff';
+import { t } from '../i18n';
+
+/** What every failed call rejects with: a code to branch on and a sentence to show. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly code: ApiErrorCode | 'NETWORK',
+    message: string,
+    readonly status: number,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+export const http = axios.create({
+  baseURL: '/api',
+  timeout: 20_000,
+  withCredentials: true,
+  headers: { Accept: 'application/json' },
+});
+
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+type UnauthenticatedListener = () => void;
+let onUnauthenticated: UnauthenticatedListener | null = null;
+/** The router registers what a 401 means: sign in again and come back here. */
+export function setUnauthenticatedHandler(listener: UnauthenticatedListener | null): void {
+  onUnauthenticated = listener;
+}
+
+http.interceptors.request.use((config) => {
+  const method = (config.method ?? 'get').toLowerCase();
+  if (csrfToken && !['get', 'head', 'options'].includes(method)) {
+    config.headers.set(CSRF_HEADER, csrfToken);
+  }
+  return config;
+});
+
+function isErrorBody(value: unknown): value is ApiErrorBody {
+  return typeof value === 'object' && value !== null && typeof (value as ApiErrorBody).error?.message === 'string';
+}
+
+http.interceptors.response.use(
+  (response: AxiosResponse) => response,
+  (error: AxiosError) => {
+    const status = error.response?.status ?? 0;
+    const body = error.response?.data;
+    if (status === 401 && !error.config?.url?.endsWith('/session')) onUnauthenticated?.();
+    if (isErrorBody(body)) {
+      return Promise.reject(new ApiRequestError(body.error.code, body.error.message, status, body.error.requestId));
+    }
+    if (!error.response) return Promise.reject(new ApiRequestError('NETWORK', t('error.network'), 0));
+    return Promise.reject(new ApiRequestError('UPSTREAM_ERROR', t('error.server'), status));
+  },
+);
+
+/** GET and unwrap: api modules return the body type, not the axios response. */
+export async function getJson<T>(url: string, params?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  return (await http.get<T>(url, { params, signal })).data;
+}
+
+export async function postJson<T>(url: string, body?: unknown): Promise<T> {
+  return (await http.post<T>(url, body)).data;
+}

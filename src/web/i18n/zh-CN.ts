@@ -1,0 +1,31 @@
+// Simplified Chinese is the app's first language; every key here must exist in en.ts too.
+export const zhCN = {
+  app: {
+    title: '电子证照',
+    skipToContent: '跳到主要内容',
+    language: '语言',
+    switchLanguage: 'English',
+    menu: '菜单',
+    back: '返回',
+    home: '返回首页',
+    retry: '重试',
+    loading: '加载中…',
+  },
+  home: {
+    heading: '我的电子证照',
+    intro: '在办事窗口或线上办理时出示本人电子证照。纸质证件仍然有效。',
+  },
+  notFound: {
+    title: '页面不存在',
+    body: '您访问的页面不存在或已移除。',
+  },
+  error: {
+    title: '页面出错了',
+    body: '页面加载时出现问题，您的数据没有丢失。请重试，或返回首页。',
+    network: '网络连接失败，请检查网络后重试',
+    server: '服务暂时不可用，请稍后再试',
+  },
+};
+
+type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
+export type Messages = Shape<typeof zhCN>;

@@ -1,0 +1,20 @@
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import App from './App.vue';
+import { router } from './router';
+import { initLocale } from './i18n';
+import { reportError } from './composables/useErrorBoundary';
+import './styles/base.css';
+
+const app = createApp(App);
+app.use(createPinia());
+app.use(router);
+// Anything thrown outside a component's own handling lands on the error page, never a blank screen.
+app.config.errorHandler = (err) => reportError(err);
+window.addEventListener('unhandledrejection', (event) => {
+  // Failed API calls are shown where they happen; only truly unexpected rejections surface here.
+  if ((event.reason as { name?: string } | null)?.name !== 'ApiRequestError') reportError(event.reason);
+});
+
+// The saved language is known before the first paint, so the page never flashes in the other one.
+void initLocale().finally(() => app.mount('#app'));
