@@ -1,6 +1,7 @@
 // Logs must never carry a token, a password or an identity number, whoever writes them:
 // Fastify's request logs, the upstream client, the sandbox mounted in the same process.
 import type { FastifyServerOptions } from 'fastify';
+import type { LoggerOptions as PinoOptions } from 'pino';
 
 const SECRET_PARAMS = /([?&](?:access_token|license_access_token|auth_code|code|state|nonce|credential|id_token_hint|token|password|app_secret|identity_number)=)[^&#]*/gi;
 // 18-digit resident ID (last may be X) and 15-digit legacy IDs, not inside longer digit runs.
@@ -35,7 +36,7 @@ function scrubDeep(value: unknown, depth = 0): unknown {
 }
 
 export function loggerOptions(level: string, format: 'json' | 'pretty'): FastifyServerOptions['logger'] {
-  return {
+  const options: PinoOptions = {
     level,
     redact: {
       paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'req.headers["x-signature"]', 'res.headers["set-cookie"]'],
@@ -62,4 +63,5 @@ export function loggerOptions(level: string, format: 'json' | 'pretty'): Fastify
     },
     ...(format === 'pretty' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
   };
+  return options;
 }

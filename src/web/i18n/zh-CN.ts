@@ -1,5 +1,14 @@
+import { auth } from './zh-CN/auth';
+import { wallet } from './zh-CN/wallet';
+import { usage } from './zh-CN/usage';
+import { history } from './zh-CN/history';
+import { mobile } from './zh-CN/mobile';
+import { counter } from './zh-CN/counter';
+import { elder } from './zh-CN/elder';
+
 // Simplified Chinese is the app's first language; every key here must exist in en.ts too.
 export const zhCN = {
+  auth, wallet, usage, history, mobile, counter, elder,
   app: {
     title: '电子证照',
     skipToContent: '跳到主要内容',

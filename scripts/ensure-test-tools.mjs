@@ -1,0 +1,27 @@
+// The browser and the independent decoders the tests use come from Debian. Installs them when
+// running as root (CI, fresh machines); otherwise says how, and fails: browser tests are never
+// skipped silently.
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const tools = [
+  { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/bin/zbarimg', pkg: 'zbar-tools' },
+  { bin: '/usr/bin/qrencode', pkg: 'qrencode' },
+  { bin: '/usr/bin/ffmpeg', pkg: 'ffmpeg' },
+  { bin: '/usr/bin/pdftotext', pkg: 'poppler-utils' },
+];
+
+const missing = tools.filter((t) => !existsSync(t.bin)).map((t) => t.pkg);
+if (missing.length > 0) {
+  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    console.error(`Tests need Debian packages that are missing: run  sudo sh -c '${command}'`);
+    process.exit(1);
+  }
+  console.log(`Installing test tools from Debian: ${missing.join(' ')}`);
+  execFileSync('sh', ['-c', `${command} >/tmp/ecert-apt.log 2>&1 || { tail -20 /tmp/ecert-apt.log; exit 1; }`], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
