@@ -86,9 +86,10 @@ export const IDP_CSS = `
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif;font-size:16px;line-height:1.5;color:#1f2329;background:#f2f4f7;min-width:320px}
-.bar{display:flex;align-items:center;gap:8px;padding:12px 16px;padding-top:max(12px,env(safe-area-inset-top));background:#c8161d;color:#fff;font-size:17px;font-weight:600}
-.emblem{display:inline-flex;width:28px;height:28px;border-radius:50%;background:#fff;color:#c8161d;align-items:center;justify-content:center;font-size:15px}
-.tag{margin-left:auto;font-size:13px;font-weight:400;border:1px solid #fff;border-radius:4px;padding:0 6px}
+.bar{display:flex;align-items:center;gap:8px;padding:12px;padding-top:max(12px,env(safe-area-inset-top));background:#c8161d;color:#fff;font-size:16px;font-weight:600}
+.bar>span:nth-child(2){min-width:0}
+.emblem{display:inline-flex;flex:none;width:28px;height:28px;border-radius:50%;background:#fff;color:#c8161d;align-items:center;justify-content:center;font-size:15px}
+.tag{margin-left:auto;flex:none;white-space:nowrap;font-size:13px;font-weight:400;border:1px solid #fff;border-radius:4px;padding:0 6px}
 .card{max-width:420px;margin:16px auto;padding:20px 16px;background:#fff;border-radius:8px}
 @media (min-width:480px){.card{margin-top:40px;padding:28px 32px;box-shadow:0 1px 4px rgba(0,0,0,.08)}}
 h1{margin:0 0 4px;font-size:22px}

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID, scrypt as scryptCb, timin
 import type { IncomingMessage } from 'node:http';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type Account, type ClientMetadata } from 'oidc-provider';
 import { Type } from 'typebox';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo-data.ts';
@@ -30,6 +31,8 @@ export interface IdpClient {
   post_logout_redirect_uris?: string[];
   /** How the client authenticates at the token endpoint; default client_secret_basic. */
   token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post';
+  /** Shown on the login page ("登录后返回「…」"); defaults to the client id. */
+  client_name?: string;
 }
 
 export interface IdpOptions {
@@ -177,6 +180,7 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_basic',
+      ...(c.client_name ? { client_name: c.client_name } : {}),
     })),
     {
       client_id: INTROSPECTION_CLIENT_ID,
@@ -189,6 +193,7 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   ];
   for (const c of clientRecords) await clientAdapter.upsert(c.client_id, c, 0);
   const firstParty = new Set(opts.clients.map((c) => c.client_id));
+  const clientNames = new Map(opts.clients.map((c) => [c.client_id, c.client_name ?? c.client_id]));
 
   const findAccountRow = db.prepare<[string], AccountRow>('SELECT * FROM idp_account WHERE account = ?');
 
@@ -255,7 +260,9 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
       const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
       let grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
       grant ??= new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: account.accountId });
-      grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
+      // requestParamOIDCScopes exists at runtime (oidc_context.js) but not in @types/oidc-provider.
+      const requested = (ctx.oidc as unknown as { requestParamOIDCScopes: Set<string> }).requestParamOIDCScopes;
+      grant.addOIDCScope([...requested].join(' '));
       if (ctx.oidc.requestParamClaims.size) grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
       await grant.save();
       return grant;
@@ -331,14 +338,16 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   });
 
   // Our own interaction pages (login), with a form parser of their own.
-  await app.register(async (scope) => {
+  await app.register(async (parent) => {
+    const scope = parent.withTypeProvider<TypeBoxTypeProvider>();
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
 
-    const html = (reply: FastifyReply, status: number, body: string): FastifyReply =>
-      reply.code(status).header('content-type', 'text/html; charset=utf-8')
+    const html = (reply: FastifyReply, status: number, body: string): void => {
+      void reply.code(status).header('content-type', 'text/html; charset=utf-8')
         .header('content-security-policy', IDP_CSP).header('cache-control', 'no-store').send(body);
+    };
 
     // interactionFinished writes the redirect to the raw response itself.
     const finish = async (reply: FastifyReply, write: () => Promise<void>): Promise<void> => {
@@ -355,15 +364,17 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
       }
     };
 
-    const expired = (reply: FastifyReply): FastifyReply =>
+    const expired = (reply: FastifyReply): void =>
       html(reply, 400, messagePage({ cssHref, title: '登录会话已失效', message: '登录页面已过期或不完整，请返回应用重新登录。' }));
 
     const failuresSince = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM idp_login_failure WHERE account = ? AND at > ?');
     const recordFailure = db.prepare('INSERT INTO idp_login_failure (account, at) VALUES (?, ?)');
     const clearFailures = db.prepare('DELETE FROM idp_login_failure WHERE account = ? OR at < ?');
 
-    scope.get('/assets/idp.css', { schema: { response: { 200: Type.String() } } }, (_req, reply) =>
-      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(IDP_CSS));
+    scope.get('/assets/idp.css', { schema: { response: { 200: Type.String() } } }, (_req, reply) => {
+      void reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600');
+      return IDP_CSS;
+    });
 
     const uidParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
 
@@ -387,12 +398,12 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
         for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
         const grantId = await grant.save();
         await finish(reply, () => provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true }));
-        return reply;
+        return;
       }
       return html(reply, 200, loginPage({
         cssHref,
         action: `${mountPath}/interaction/${details.uid}/login`,
-        clientName: String(details.params.client_id ?? ''),
+        clientName: clientNames.get(String(details.params.client_id)) ?? '',
       }));
     });
 
@@ -414,8 +425,8 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
 
       const account = (req.body.account ?? '').trim().toLowerCase();
       const password = req.body.password ?? '';
-      const again = (status: number, error: string): FastifyReply => html(reply, status, loginPage({
-        cssHref, action: `${mountPath}/interaction/${details.uid}/login`, clientName: String(details.params.client_id ?? ''), account, error,
+      const again = (status: number, error: string): void => html(reply, status, loginPage({
+        cssHref, action: `${mountPath}/interaction/${details.uid}/login`, clientName: clientNames.get(String(details.params.client_id)) ?? '', account, error,
       }));
 
       if (!account || !password) return again(400, '请输入账号和密码。');
@@ -433,7 +444,6 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
       clearFailures.run(account, now - FAILURE_WINDOW_S);
       req.log.info({ sub: row.account }, 'idp login');
       await finish(reply, () => provider.interactionFinished(req.raw, reply.raw, { login: { accountId: row.account } }, { mergeWithLastSubmission: false }));
-      return reply;
     });
   });
 }
