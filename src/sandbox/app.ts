@@ -1,0 +1,370 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from 'typebox';
+import { SIGNATURE_MAX_SKEW_MS, NONCE_TTL_MS } from '../contract/request-signing.ts';
+import type { CatalogueEntry, LicenseRecord, RequestSigningAlgorithm } from '../contract/upstream.ts';
+import type { SandboxDb } from './db.ts';
+import { LicenseService, type AccessSystem, type AccessSystemKind, type RecordSigner, type VerifyCredential } from './license-service.ts';
+import { signRequest, signaturesEqual } from './request-signing.ts';
+import { ApiError, envelope, failure } from './wire.ts';
+
+// license-app/v1 (DB11/T 2290-2024 section 6) as an encapsulated Fastify plugin. Routes are thin:
+// schema, access check, one LicenseService call, envelope.
+
+export interface LicenseAppOptions {
+  db: SandboxDb;
+  verifyCredential: VerifyCredential;
+  signer: RecordSigner;
+  renderPdf: (input: { record: LicenseRecord; catalogue: CatalogueEntry; showSensitive: boolean; signer: RecordSigner & { verify(data: string | Uint8Array, signature: string): boolean } }) => Promise<Uint8Array>;
+  holderCodeTtlSeconds?: number;
+  sessionTtlSeconds?: number;
+  accessTokenTtlSeconds?: number;
+  requestSigning?: 'off' | RequestSigningAlgorithm;
+  clock?: () => number;
+  /** Receives the service once built (seed, bench and tests reach its setup methods). */
+  onReady?: (service: LicenseService) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    licenseAppSystem?: AccessSystem;
+    licenseAppRawBody?: string;
+    licenseAppSignedBy?: string;
+  }
+}
+
+const MAX_LONG_POLL_S = 30;
+
+// ---- schemas -------------------------------------------------------------------------------
+
+const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), inner_code: Type.Optional(Type.String()) });
+const EnvelopeSchema = Type.Object(
+  {
+    ack_code: Type.String(),
+    errors: Type.Array(ErrorSchema),
+    sign: Type.Union([Type.String(), Type.Null()]),
+    sign_method: Type.Union([Type.String(), Type.Null()]),
+    timestamp: Type.String(),
+    correlation_id: Type.Union([Type.String(), Type.Null()]),
+    response_id: Type.String(),
+    total_count: Type.Integer(),
+    data: Type.Unknown(),
+  },
+  { additionalProperties: true },
+);
+const Responses = { response: { '2xx': EnvelopeSchema, '4xx': EnvelopeSchema, '5xx': EnvelopeSchema } };
+
+const Str = (max = 200) => Type.String({ minLength: 1, maxLength: max });
+const OptStr = (max = 200) => Type.Optional(Type.String({ maxLength: max }));
+const DateStr = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const RequestId = OptStr(128);
+const TokenQuery = Type.Object({ access_token: Str(128), request_id: RequestId });
+// Every field present (as the contract's Operator), only account and name must be non-empty.
+const Operator = Type.Object({
+  account: Str(64), name: Str(64), identity_num: Type.String({ maxLength: 32 }), role: Type.String({ maxLength: 64 }),
+  service_org: Type.String({ maxLength: 200 }), service_org_code: Type.String({ maxLength: 64 }), division: Type.String({ maxLength: 64 }),
+  division_code: Type.String({ maxLength: 32 }),
+});
+const DataFields = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 4000 }));
+const ItemCodeParams = Type.Object({ license_item_code: Type.String({ minLength: 1, maxLength: 64 }) });
+const CreateItem = Type.Object({
+  service_item_code: Type.String({ maxLength: 64 }), service_item_name: Type.String({ maxLength: 200 }), biz_num: OptStr(64),
+  license_group: OptStr(64), seal_code: OptStr(64), id_code: Type.Optional(Str(128)), holder_name: Str(200),
+  holder_identity_type: Str(8), holder_identity_num: Str(1000), begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr),
+  data_fields: DataFields,
+});
+const Wrapped = <T extends TSchema>(data: T) => Type.Object({ data, request_id: RequestId });
+const LicenseRef = { license_code: Type.Optional(Str(64)), id_code: Type.Optional(Str(128)) };
+const redeemQueryProps = {
+  auth_code: Str(128), access_token: Str(128), request_id: RequestId,
+  // Extension: who at the counter redeems and for which case, recorded with the redemption.
+  operator_name: OptStr(64), biz_num: OptStr(64),
+  show_sensitive_data: Type.Optional(Type.Boolean()),
+};
+const RedeemQuery = Type.Object(redeemQueryProps);
+
+// ---- plugin --------------------------------------------------------------------------------
+
+export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAppOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const clock = opts.clock ?? Date.now;
+  const service = new LicenseService({
+    db: opts.db, signer: opts.signer, verifyCredential: opts.verifyCredential, clock,
+    holderCodeTtlSeconds: opts.holderCodeTtlSeconds ?? 300,
+    sessionTtlSeconds: opts.sessionTtlSeconds ?? 86400,
+    accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 600,
+  });
+  const signing = opts.requestSigning ?? 'off';
+  opts.onReady?.(service);
+
+  const requestIdOf = (req: FastifyRequest): string | null => {
+    const q = req.query as Record<string, unknown> | undefined;
+    const b = req.body as Record<string, unknown> | undefined;
+    const id = (q && typeof q.request_id === 'string' && q.request_id) || (b && typeof b === 'object' && typeof b.request_id === 'string' && b.request_id);
+    return id ? id.slice(0, 128) : null;
+  };
+  const ok = <T>(req: FastifyRequest, data: T | null, extra?: { totalCount?: number; extra?: Record<string, unknown> }) =>
+    envelope(data, { requestId: requestIdOf(req), now: clock(), totalCount: extra?.totalCount, extra: extra?.extra });
+
+  // The raw body is kept for the 5.4 body hash; malformed JSON is a 400 protocol fault.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (req, body, done) => {
+    const raw = body as string;
+    req.licenseAppRawBody = raw;
+    if (raw.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw));
+    } catch {
+      done(new ApiError('INVALID_REQUEST', '请求体不是合法的 JSON', { httpStatus: 400, innerCode: 'MALFORMED_JSON' }), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error & { validation?: Array<{ instancePath?: string; message?: string }>; validationContext?: string; statusCode?: number }, req, reply) => {
+    const now = clock();
+    const requestId = requestIdOf(req);
+    if (err instanceof ApiError) {
+      return reply.code(err.httpStatus).send(failure([err.toWire()], { requestId, now }));
+    }
+    if (err.validation) {
+      const first = err.validation[0];
+      const where = `${err.validationContext ?? ''}${first?.instancePath ?? ''}`;
+      return reply.code(400).send(failure([{ code: 'INVALID_REQUEST', message: `请求参数不合法：${where} ${first?.message ?? ''}`.trim(), inner_code: 'SCHEMA' }], { requestId, now }));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send(failure([{ code: 'INVALID_REQUEST', message: '请求不合法', inner_code: (err as { code?: string }).code }], { requestId, now }));
+    }
+    req.log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'license-app internal error');
+    return reply.code(500).send(failure([{ code: 'INTERNAL_ERROR', message: '服务内部错误' }], { requestId, now }));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(failure([{ code: 'NOT_FOUND', message: '接口不存在' }], { requestId: requestIdOf(req), now: clock() }));
+  });
+
+  // DB11/T 2290 5.4 [our decision]: optional HMAC request signing with replay protection.
+  if (signing !== 'off') {
+    app.addHook('preValidation', async (req) => {
+      const h = req.headers;
+      const appKey = h['x-app-key'];
+      const timestamp = h['x-timestamp'];
+      const nonce = h['x-nonce'];
+      const signature = h['x-signature'];
+      if (typeof appKey !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string' || typeof signature !== 'string') {
+        throw new ApiError('SIGNATURE_INVALID', '缺少请求签名头', { innerCode: 'MISSING_HEADERS' });
+      }
+      const system = service.systemByAppKey(appKey);
+      if (!system) throw new ApiError('SIGNATURE_INVALID', '请求签名无效', { innerCode: 'UNKNOWN_APP_KEY' });
+      const ts = Number(timestamp);
+      if (!/^\d{10,16}$/.test(timestamp) || Math.abs(clock() - ts) > SIGNATURE_MAX_SKEW_MS) {
+        throw new ApiError('SIGNATURE_INVALID', '请求时间戳超出允许范围', { innerCode: 'STALE_TIMESTAMP' });
+      }
+      if (nonce.length < 8 || nonce.length > 128) throw new ApiError('SIGNATURE_INVALID', '随机数长度不合法', { innerCode: 'BAD_NONCE' });
+      const [path = '', search = ''] = req.url.split('?', 2);
+      const query: Record<string, string[]> = {};
+      for (const [k, v] of new URLSearchParams(search)) (query[k] ??= []).push(v);
+      const expected = signRequest(signing, system.app_secret, { method: req.method, path, query, timestamp, nonce, body: req.licenseAppRawBody ?? '' });
+      if (!signaturesEqual(expected, signature)) throw new ApiError('SIGNATURE_INVALID', '请求签名无效', { innerCode: 'MISMATCH' });
+      // Checked after the signature so a forger cannot burn another system's nonces.
+      if (!service.useNonce(appKey, nonce, NONCE_TTL_MS)) throw new ApiError('REPLAYED_REQUEST');
+      req.licenseAppSignedBy = appKey;
+    });
+  }
+
+  /** Session check + least privilege: the kinds of access system that may call a route. */
+  const allow = (...kinds: AccessSystemKind[]) => async (req: FastifyRequest) => {
+    const token = (req.query as { access_token?: string }).access_token;
+    const system = service.authenticate(token);
+    if (req.licenseAppSignedBy !== undefined && req.licenseAppSignedBy !== system.app_key) {
+      throw new ApiError('SIGNATURE_INVALID', '签名的接入系统与访问令牌不一致', { innerCode: 'APP_KEY_MISMATCH' });
+    }
+    if (!kinds.includes(system.kind)) throw new ApiError('FORBIDDEN');
+    req.licenseAppSystem = system;
+  };
+  const ALL: AccessSystemKind[] = ['holder', 'counter', 'issuer', 'business'];
+  const sys = (req: FastifyRequest): AccessSystem => {
+    if (!req.licenseAppSystem) throw new ApiError('INVALID_ACCESS_TOKEN');
+    return req.licenseAppSystem;
+  };
+
+  // ---- 6.2 Session ----
+
+  app.post('/security/login', {
+    schema: { body: Type.Object({ app_key: Str(64), app_secret: Str(200), account: Str(64), password: Str(200), request_id: RequestId }), ...Responses },
+  }, async (req) => {
+    if (req.licenseAppSignedBy !== undefined && req.licenseAppSignedBy !== req.body.app_key) {
+      throw new ApiError('SIGNATURE_INVALID', '签名的接入系统与登录凭据不一致', { innerCode: 'APP_KEY_MISMATCH' });
+    }
+    const session = service.login(req.body);
+    return ok(req, null, { totalCount: 0, extra: session });
+  });
+
+  app.post('/security/logout', { schema: { querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) }, async (req) => {
+    service.logout(req.query.access_token);
+    return ok(req, null);
+  });
+
+  app.get('/security/get_current_user', { schema: { querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) }, async (req) =>
+    ok(req, service.currentUser(sys(req))));
+
+  app.get('/service_item/list', {
+    schema: { querystring: Type.Object({ access_token: Str(128), org_code: Str(64), type: Type.Optional(Type.Integer()), request_id: RequestId }), ...Responses },
+    preHandler: allow(...ALL),
+  }, async (req) => ok(req, service.serviceItems(req.query.org_code)));
+
+  // ---- 6.3 Catalogue ----
+
+  app.get('/catalog/list', {
+    schema: {
+      querystring: Type.Object({ access_token: Str(128), page_index: Type.Optional(Type.Integer({ minimum: 1 })), page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), request_id: RequestId }),
+      ...Responses,
+    },
+    preHandler: allow(...ALL),
+  }, async (req) => {
+    const { total, entries } = service.catalogueList(req.query.page_index ?? 1, req.query.page_size ?? 20);
+    return ok(req, entries, { totalCount: total });
+  });
+
+  app.get('/catalog/:license_item_code', { schema: { params: ItemCodeParams, querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) },
+    async (req) => ok(req, service.catalogueEntry(req.params.license_item_code)));
+
+  // ---- 6.4 Production, 6.5 Publication (issuer only; own catalogue entries checked in the service) ----
+
+  const issuer = { preHandler: allow('issuer') };
+  const issuerRoute = <B extends TSchema>(name: string, body: B, handler: (s: AccessSystem, itemCode: string, body: import('typebox').Static<B>) => unknown) => {
+    app.post(`/license/:license_item_code/${name}`, { schema: { params: ItemCodeParams, querystring: TokenQuery, body, ...Responses }, ...issuer },
+      async (req) => {
+        const result = handler(sys(req), req.params.license_item_code, req.body as import('typebox').Static<B>);
+        return ok(req, result === undefined ? null : result);
+      });
+  };
+
+  issuerRoute('create', Wrapped(Type.Object({ ...CreateItem.properties, operator: Operator })), (s, code, b) => service.create(s, code, b.data));
+  issuerRoute('update', Wrapped(Type.Object({
+    license_code: Str(64), holder_name: OptStr(200), holder_identity_type: OptStr(8), holder_identity_num: OptStr(1000),
+    begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr), biz_num: OptStr(64), id_code: Type.Optional(Str(128)),
+    data_fields: Type.Optional(DataFields), operator: Operator,
+  })), (s, code, b) => service.update(s, code, b.data));
+  issuerRoute('delete', Wrapped(Type.Object({ license_code: Str(64), operator: Operator })), (s, code, b) => { service.delete(s, code, b.data); });
+  issuerRoute('create_attachment', Wrapped(Type.Object({
+    license_code: Str(64), name: Str(200), file_type: Str(16), file_data: Type.String({ minLength: 1, maxLength: 7_000_000 }),
+    is_license_image: Type.Optional(Type.Boolean()), description: OptStr(500), operator: Type.Optional(Operator),
+  })), (s, code, b) => service.createAttachment(s, code, b.data));
+  issuerRoute('sign', Wrapped(Type.Object({ ...LicenseRef, service_item_code: OptStr(64), service_item_name: OptStr(200), operator: Operator })),
+    (s, code, b) => { service.sign(s, code, b.data); });
+  issuerRoute('change', Wrapped(Type.Object({
+    license_code: Str(64), data_fields: Type.Optional(DataFields), begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr),
+    reason: Str(500), operator: Operator,
+  })), (s, code, b) => service.change(s, code, b.data));
+  issuerRoute('abolish', Wrapped(Type.Object({ ...LicenseRef, abolish_reason: Str(500), biz_num: OptStr(64), operator: Operator })),
+    (s, code, b) => { service.abolish(s, code, b.data); });
+  issuerRoute('batch_issue', Wrapped(Type.Object({ items: Type.Array(CreateItem, { minItems: 1, maxItems: 100 }), operator: Operator })),
+    (s, code, b) => service.batchIssue(s, code, b.data));
+
+  // ---- 6.6 Holder authorisation ----
+
+  app.post('/license/holder', {
+    schema: {
+      querystring: TokenQuery,
+      body: Type.Object({ service_item_code: Str(64), service_item_name: OptStr(200), biz_num: OptStr(64), credential: Str(4096), cas_no: OptStr(32), request_id: RequestId }),
+      ...Responses,
+    },
+    preHandler: allow('holder'),
+  }, async (req) => {
+    const { data, auth_codes } = await service.holder(sys(req), req.body);
+    return ok(req, data, { extra: { auth_codes } });
+  });
+
+  app.post('/license/webpage', {
+    schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), cas_no: OptStr(32), request_id: RequestId }), ...Responses },
+    preHandler: allow('holder'),
+  }, async (req) => ok(req, await service.webpage(req.body.credential)));
+
+  // Spec "Holder app rights": the holder app may redeem (get_license, token) its own holder codes.
+  const redeemers = { preHandler: allow('holder', 'counter', 'business') };
+  const ctx = (q: { operator_name?: string; biz_num?: string }) => ({ operatorName: q.operator_name || undefined, bizNum: q.biz_num || undefined });
+
+  app.get('/license/get_license', { schema: { querystring: RedeemQuery, ...Responses }, ...redeemers }, async (req) =>
+    ok(req, service.getLicense(sys(req), req.query.auth_code, req.query.show_sensitive_data, ctx(req.query))));
+
+  app.get('/license/token', { schema: { querystring: RedeemQuery, ...Responses }, ...redeemers }, async (req) =>
+    ok(req, service.token(sys(req), req.query.auth_code, ctx(req.query))));
+
+  app.get('/license/archive', {
+    schema: { querystring: Type.Object({ ...redeemQueryProps, file_type: Type.Optional(Type.Literal('pdf')) }), ...Responses },
+    preHandler: allow('counter', 'business'),
+  }, async (req) => {
+    const src = service.archiveSource(sys(req), req.query.auth_code, req.query.show_sensitive_data, ctx(req.query));
+    const pdf = await opts.renderPdf({ ...src, signer: opts.signer as Parameters<LicenseAppOptions['renderPdf']>[0]['signer'] });
+    return ok(req, { file_name: `${src.record.name}-${src.record.license_code}.pdf`, file_type: 'pdf', file_data: Buffer.from(pdf).toString('base64') });
+  });
+
+  // Extension for the mobile view page: the license_access_token is itself the capability.
+  app.get('/license/license_by_token', {
+    schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...Responses },
+  }, async (req) => ok(req, service.licenseByToken(req.query.license_access_token)));
+
+  app.post('/license/auth_code/revoke', {
+    schema: { querystring: TokenQuery, body: Type.Object({ auth_code: Str(128), credential: Str(4096), request_id: RequestId }), ...Responses },
+    preHandler: allow('holder'),
+  }, async (req) => ok(req, await service.revoke(req.body)));
+
+  app.post('/license/auth_code/uses', {
+    schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), request_id: RequestId }), ...Responses },
+    preHandler: allow('holder'),
+  }, async (req) => ok(req, await service.uses(req.body.credential)));
+
+  // Long-poll feed; waiters are released on shutdown so close() does not hang on them.
+  const release = new Set<() => void>();
+  app.addHook('preClose', async () => { for (const r of release) r(); });
+
+  app.get('/license/auth_code/events', {
+    schema: {
+      querystring: Type.Object({ access_token: Str(128), since: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })), wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LONG_POLL_S })), request_id: RequestId }),
+      ...Responses,
+    },
+    preHandler: allow(...ALL),
+  }, async (req, reply) => {
+    const appKey = sys(req).app_key;
+    const since = req.query.since === undefined ? undefined : Number(req.query.since);
+    let result = service.eventsAfter(appKey, since);
+    const wait = req.query.wait ?? 0;
+    if (result.events.length === 0 && wait > 0) {
+      await new Promise<void>((resolve) => {
+        const event = `code-event:${appKey}`;
+        const done = () => {
+          clearTimeout(timer);
+          service.events.off(event, done);
+          req.raw.off('close', done);
+          release.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, wait * 1000);
+        service.events.on(event, done);
+        req.raw.once('close', done);
+        release.add(done);
+      });
+      if (reply.raw.destroyed) return reply;
+      result = service.eventsAfter(appKey, result.next);
+    }
+    return ok(req, { events: result.events, next: String(result.next) }, { totalCount: result.events.length });
+  });
+
+  // ---- 6.7 By-function verification ----
+
+  app.post('/license/auth', {
+    schema: {
+      querystring: TokenQuery,
+      body: Type.Object({
+        identity_number: Str(400), service_item_code: Str(64), service_item_name: OptStr(200), biz_num: Str(64),
+        page_index: Type.Optional(Type.Integer({ minimum: 1 })), page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+        request_id: RequestId, operator: Operator,
+      }),
+      ...Responses,
+    },
+    preHandler: allow('counter', 'business'),
+  }, async (req) => {
+    const { total, data, auth_codes } = service.byFunction(sys(req), req.body);
+    return ok(req, data, { totalCount: total, extra: { auth_codes } });
+  });
+}

@@ -1,0 +1,53 @@
+import { createServer } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sandboxPlugin, type SandboxOptions } from '../../src/sandbox/index.ts';
+
+// A real sandbox on a loopback port. The identity provider's issuer URL must contain the port,
+// so a free port is found first, then the app is built for it and listens on it.
+
+export const TEST_IDP_CLIENT = {
+  client_id: 'test-rp',
+  client_secret: 'test-rp-secret',
+  redirect_uri: 'http://127.0.0.1/test-callback',
+} as const;
+
+export interface RunningSandbox {
+  origin: string;
+  /** e.g. http://127.0.0.1:PORT/sandbox/license-app/v1 */
+  apiRoot: string;
+  issuer: string;
+  app: FastifyInstance;
+  close: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>> = {}): Promise<RunningSandbox> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const app = Fastify({ logger: false });
+  await app.register(sandboxPlugin, {
+    dbFile: ':memory:',
+    ...opts,
+    origin,
+    idpClients: [{ client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] }],
+  });
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    origin,
+    apiRoot: `${origin}${opts.licensePrefix ?? '/sandbox/license-app/v1'}`,
+    issuer: `${origin}${opts.idpPrefix ?? '/sandbox/idp'}`,
+    app,
+    close: () => app.close(),
+  };
+}
