@@ -58,7 +58,9 @@ const Str = (max = 200) => Type.String({ minLength: 1, maxLength: max });
 const OptStr = (max = 200) => Type.Optional(Type.String({ maxLength: max }));
 const DateStr = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const RequestId = OptStr(128);
-const TokenQuery = Type.Object({ access_token: Str(128), request_id: RequestId });
+// Optional in the schema so that a missing token answers INVALID_ACCESS_TOKEN, not a 400.
+const OptAccessToken = Type.Optional(Type.String({ maxLength: 128 }));
+const TokenQuery = Type.Object({ access_token: OptAccessToken, request_id: RequestId });
 // Every field present (as the contract's Operator), only account and name must be non-empty.
 const Operator = Type.Object({
   account: Str(64), name: Str(64), identity_num: Type.String({ maxLength: 32 }), role: Type.String({ maxLength: 64 }),
@@ -76,7 +78,7 @@ const CreateItem = Type.Object({
 const Wrapped = <T extends TSchema>(data: T) => Type.Object({ data, request_id: RequestId });
 const LicenseRef = { license_code: Type.Optional(Str(64)), id_code: Type.Optional(Str(128)) };
 const redeemQueryProps = {
-  auth_code: Str(128), access_token: Str(128), request_id: RequestId,
+  auth_code: Str(128), access_token: OptAccessToken, request_id: RequestId,
   // Extension: who at the counter redeems and for which case, recorded with the redemption.
   operator_name: OptStr(64), biz_num: OptStr(64),
   show_sensitive_data: Type.Optional(Type.Boolean()),
@@ -208,7 +210,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     ok(req, service.currentUser(sys(req))));
 
   app.get('/service_item/list', {
-    schema: { querystring: Type.Object({ access_token: Str(128), org_code: Str(64), type: Type.Optional(Type.Integer()), request_id: RequestId }), ...Responses },
+    schema: { querystring: Type.Object({ access_token: OptAccessToken, org_code: Str(64), type: Type.Optional(Type.Integer()), request_id: RequestId }), ...Responses },
     preHandler: allow(...ALL),
   }, async (req) => ok(req, service.serviceItems(req.query.org_code)));
 
@@ -216,7 +218,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
 
   app.get('/catalog/list', {
     schema: {
-      querystring: Type.Object({ access_token: Str(128), page_index: Type.Optional(Type.Integer({ minimum: 1 })), page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), request_id: RequestId }),
+      querystring: Type.Object({ access_token: OptAccessToken, page_index: Type.Optional(Type.Integer({ minimum: 1 })), page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), request_id: RequestId }),
       ...Responses,
     },
     preHandler: allow(...ALL),
@@ -301,7 +303,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
 
   // Extension for the mobile view page: the license_access_token is itself the capability.
   app.get('/license/license_by_token', {
-    schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...Responses },
+    schema: { querystring: Type.Object({ license_access_token: OptAccessToken, request_id: RequestId }), ...Responses },
   }, async (req) => ok(req, service.licenseByToken(req.query.license_access_token)));
 
   app.post('/license/auth_code/revoke', {
@@ -320,7 +322,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
 
   app.get('/license/auth_code/events', {
     schema: {
-      querystring: Type.Object({ access_token: Str(128), since: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })), wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LONG_POLL_S })), request_id: RequestId }),
+      querystring: Type.Object({ access_token: OptAccessToken, since: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })), wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LONG_POLL_S })), request_id: RequestId }),
       ...Responses,
     },
     preHandler: allow(...ALL),
