@@ -1,5 +1,10 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
 import type { Role } from '@contract/bff';
+import { setUnauthenticatedHandler } from './api/http';
+import { useSessionStore } from './stores/session';
+import { usePreferencesStore } from './stores/preferences';
+import { homeOf, safeReturnTo } from './composables/return-to';
+import { reportError } from './composables/useErrorBoundary';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -30,4 +35,44 @@ export const router = createRouter({
   history: createWebHistory(),
   routes,
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+});
+
+function toLogin(returnTo: string) {
+  return { name: 'login', query: { return_to: returnTo } } as const;
+}
+
+router.beforeEach(async (to: RouteLocationNormalized) => {
+  // Applies the remembered 长辈模式 before the first page paints.
+  usePreferencesStore();
+  const session = useSessionStore();
+
+  if (to.name === 'login') {
+    // Already signed in (e.g. came back from the provider, or a stale tab): go where they were going.
+    const user = await session.load().catch(() => null);
+    if (user && !to.query.error && to.query.popup !== '1') return safeReturnTo(to.query.return_to, homeOf(user.role));
+    return true;
+  }
+  if (!to.meta.requiresAuth) return true;
+
+  let user;
+  try {
+    user = await session.load();
+  } catch (err) {
+    // Offline or the BFF is down: the error page explains and offers a retry, not a blank screen.
+    reportError(err);
+    return true;
+  }
+  if (!user) return toLogin(to.fullPath);
+  if (to.meta.roles && !to.meta.roles.includes(user.role)) return homeOf(user.role);
+  return true;
+});
+
+// The expired-session path: any 401 signs in again and lands back on this very page. Pages
+// that hold unfinished input keep it in sessionStorage (useSessionDraft), so it survives.
+setUnauthenticatedHandler(() => {
+  const session = useSessionStore();
+  session.clear();
+  const current = router.currentRoute.value;
+  if (current.name === 'login') return;
+  void router.replace(toLogin(current.fullPath));
 });

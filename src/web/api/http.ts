@@ -36,6 +36,13 @@ export function setUnauthenticatedHandler(listener: UnauthenticatedListener | nu
   onUnauthenticated = listener;
 }
 
+type SuccessListener = () => void;
+let onSuccess: SuccessListener | null = null;
+/** Every answered call counts as activity: the BFF extends the idle timeout on each one. */
+export function setSuccessHandler(listener: SuccessListener | null): void {
+  onSuccess = listener;
+}
+
 http.interceptors.request.use((config) => {
   const method = (config.method ?? 'get').toLowerCase();
   if (csrfToken && !['get', 'head', 'options'].includes(method)) {
@@ -49,7 +56,10 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
 }
 
 http.interceptors.response.use(
-  (response: AxiosResponse) => response,
+  (response: AxiosResponse) => {
+    onSuccess?.();
+    return response;
+  },
   (error: AxiosError) => {
     const status = error.response?.status ?? 0;
     const body = error.response?.data;

@@ -18,6 +18,12 @@ export const en: Messages = {
     back: 'Back',
     home: 'Back to home',
     retry: 'Retry',
+    signedInAs: 'Signed in: {name}',
+    history: 'Usage history',
+    counter: 'Counter check',
+    signOut: 'Sign out',
+    close: 'Close',
+    settings: 'Settings',
     loading: 'Loading…',
   },
   home: {

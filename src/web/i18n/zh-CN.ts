@@ -18,6 +18,12 @@ export const zhCN = {
     back: '返回',
     home: '返回首页',
     retry: '重试',
+    signedInAs: '已登录：{name}',
+    history: '用证记录',
+    counter: '窗口核验',
+    signOut: '退出登录',
+    close: '关闭',
+    settings: '设置',
     loading: '加载中…',
   },
   home: {

@@ -1,5 +1,10 @@
 import type { Messages } from '../zh-CN';
 
 export const elder: Messages['elder'] = {
-  placeholder: '',
+  label: 'Elder mode',
+  hint: 'Larger text and buttons, simpler pages',
+  on: 'Elder mode is on',
+  off: 'Elder mode is off',
+  stateOn: 'On',
+  stateOff: 'Off',
 };
