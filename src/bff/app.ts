@@ -8,10 +8,18 @@ import { ApiError, errorBody } from './errors.ts';
 import { securityHeaders } from './plugins/security.ts';
 import { webStatic } from './plugins/web-static.ts';
 import { healthRoutes } from './routes/health.ts';
+import { bffStore } from './store/plugin.ts';
+import { upstreamPlugin } from './upstream/plugin.ts';
+import { UpstreamError, upstreamErrorToApiError } from './upstream/errors.ts';
+import { sessionPlugin } from './plugins/session.ts';
+import { authRoutes } from './routes/auth.ts';
+import { sessionRoutes } from './routes/session.ts';
 
 export interface BuildOptions {
   /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
   logger?: boolean | object;
+  /** The upstream clients' network edge (tests count or break calls there). */
+  upstreamFetch?: typeof fetch;
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -27,6 +35,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (err instanceof ApiError) {
       return reply.code(err.statusCode).send(errorBody(err.code, err.message, req.id));
     }
+    if (err instanceof UpstreamError) {
+      const mapped = upstreamErrorToApiError(err);
+      req.log.warn({ upstreamCode: err.code }, 'upstream refusal not handled by the route');
+      return reply.code(mapped.statusCode).send(errorBody(mapped.code, mapped.message, req.id));
+    }
     if (err.validation) {
       return reply.code(400).send(errorBody('BAD_REQUEST', `请求参数不正确：${err.message}`, req.id));
     }
@@ -41,6 +54,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await securityHeaders(app, config);
   await app.register(cookie);
+  await bffStore(app, config);
+  await upstreamPlugin(app, config, { fetch: options.upstreamFetch });
+  const sessions = await sessionPlugin(app, config);
+  await authRoutes(app, config, sessions);
+  await sessionRoutes(app);
   await healthRoutes(app, config);
   await webStatic(app, config.webDist);
   return app;

@@ -3,6 +3,7 @@
 import 'fastify';
 import type { Role } from '../contract/bff.ts';
 import type { UpstreamClient } from './upstream/client.ts';
+import type { BffDb } from './store/db.ts';
 
 export interface HolderSession {
   id: string;
@@ -20,6 +21,12 @@ export interface HolderSession {
   csrfToken: string;
   createdAt: number;
   lastSeenAt: number;
+  /** Epoch ms; the session plugin refreshes the credential before this. */
+  credentialExpiresAt: number;
+  /** Epoch ms: lastSeenAt + idle timeout, never past absoluteExpiresAt. */
+  idleExpiresAt: number;
+  /** Epoch ms: createdAt + absolute timeout. */
+  absoluteExpiresAt: number;
 }
 
 declare module 'fastify' {
@@ -28,6 +35,8 @@ declare module 'fastify' {
     upstream: UpstreamClient;
     /** The counter's access system (counter-demo in the sandbox), used by counter routes. */
     counterUpstream: UpstreamClient;
+    /** The BFF's own SQLite database (BFF_DB); add tables with store/db.ts migrate(). */
+    bffDb: BffDb;
     /** preHandler: 401 unless signed in (and, when given, in one of the roles: 403 otherwise). */
     requireSession: (...roles: Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }

@@ -1,0 +1,39 @@
+// The BFF's own SQLite file (BFF_DB): sessions, pending logins, authorisation records. Each part
+// of the BFF brings its own migrations; each runs once, in order, recorded by id.
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+
+export type BffDb = Db;
+
+export interface Migration {
+  /** Unique and stable forever, prefixed by its owner: 'sessions-001', 'authorisations-001'. */
+  id: string;
+  sql: string;
+}
+
+/** Opens (creating) the file with WAL, so readers never wait for the one writer. */
+export function openBffDb(file: string): BffDb {
+  const db = new Database(file);
+  if (file !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec('CREATE TABLE IF NOT EXISTS bff_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  return db;
+}
+
+/** Applies the migrations that have not run yet, each in its own transaction. Returns the ids applied. */
+export function migrate(db: BffDb, migrations: readonly Migration[]): string[] {
+  const has = db.prepare<[string], { id: string }>('SELECT id FROM bff_migrations WHERE id = ?');
+  const record = db.prepare('INSERT INTO bff_migrations (id, applied_at) VALUES (?, ?)');
+  const applied: string[] = [];
+  for (const m of migrations) {
+    db.transaction(() => {
+      if (has.get(m.id)) return;
+      db.exec(m.sql);
+      record.run(m.id, Date.now());
+      applied.push(m.id);
+    }).immediate();
+  }
+  return applied;
+}
