@@ -167,7 +167,8 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
 
   const cookieKeys = JSON.parse(configValue(db, 'cookie_keys', () => JSON.stringify([randomBytes(32).toString('base64url')]))) as string[];
   const introspectionSecret = configValue(db, 'introspection_client_secret', () => randomBytes(32).toString('base64url'));
-  introspectionCredentials.set(issuer, { clientId: INTROSPECTION_CLIENT_ID, clientSecret: introspectionSecret });
+  const ownCredentials = { clientId: INTROSPECTION_CLIENT_ID, clientSecret: introspectionSecret };
+  introspectionCredentials.set(issuer, ownCredentials);
 
   // Clients live in the database too: oidc-provider reads non-static clients through the adapter.
   const clientAdapter = new SqliteAdapter(db, 'Client');
@@ -226,8 +227,8 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
       phone: ['phone_number', 'phone_number_verified'],
       identity: [...IDENTITY_CLAIMS],
     },
-    // The BFF reads the holder's name and identity from the ID token without a userinfo call.
-    conformIdTokenClaims: false,
+    // conformIdTokenClaims stays on: scope claims go to userinfo and introspection only, never
+    // into the ID token, which travels in URLs (id_token_hint) where access logs would keep it.
     responseTypes: ['code'],
     pkce: { required: () => true, methods: ['S256'] },
     features: {
@@ -314,11 +315,15 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   });
   provider.on('server_error', (_ctx, err: Error) => app.log.error({ err: { name: err.name, message: err.message } }, 'idp server error'));
 
-  const purgeTimer = setInterval(() => purgeExpired(db), 10 * 60 * 1000);
+  const purgeFailures = db.prepare('DELETE FROM idp_login_failure WHERE at < ?');
+  const purgeTimer = setInterval(() => {
+    purgeExpired(db);
+    purgeFailures.run(Math.floor(Date.now() / 1000) - FAILURE_WINDOW_S);
+  }, 10 * 60 * 1000);
   purgeTimer.unref();
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);
-    introspectionCredentials.delete(issuer);
+    if (introspectionCredentials.get(issuer) === ownCredentials) introspectionCredentials.delete(issuer);
   });
 
   const callback = provider.callback();

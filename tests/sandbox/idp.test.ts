@@ -75,7 +75,15 @@ describe('sandbox identity provider', () => {
 
     const tokens = await login(idp.issuer, 'zhangsan');
     const idClaims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(idClaims).toMatchObject({ sub: 'zhangsan', name: '张三', identity_num: '110101199003071233' });
+    expect(idClaims).toMatchObject({ sub: 'zhangsan', aud: CLIENT.client_id, iss: idp.issuer });
+    // The ID token travels in URLs (id_token_hint), so the identity number stays out of it.
+    expect(idClaims).not.toHaveProperty('identity_num');
+    const meta = await discover(idp.issuer) as unknown as { userinfo_endpoint: string };
+    const userinfo = await (await fetch(meta.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json();
+    expect(userinfo).toEqual({
+      sub: 'zhangsan', name: '张三', phone_number: '13800000001', phone_number_verified: true,
+      identity_type: '111', identity_num: '110101199003071233', role: 'citizen',
+    });
 
     const verify = createCredentialVerifier({ issuer: idp.issuer });
     expect(await verify(tokens.access_token)).toEqual({
