@@ -14,8 +14,8 @@ import { ApiError, envelope, failure } from './wire.ts';
 export interface LicenseAppOptions {
   db: SandboxDb;
   verifyCredential: VerifyCredential;
-  signer: RecordSigner;
-  renderPdf: (input: { record: LicenseRecord; catalogue: CatalogueEntry; showSensitive: boolean; signer: RecordSigner & { verify(data: string | Uint8Array, signature: string): boolean } }) => Promise<Uint8Array>;
+  signer: SandboxSigner;
+  renderPdf: (input: { record: LicenseRecord; catalogue: CatalogueEntry; showSensitive: boolean; signer: SandboxSigner }) => Promise<Uint8Array>;
   holderCodeTtlSeconds?: number;
   sessionTtlSeconds?: number;
   accessTokenTtlSeconds?: number;
@@ -24,6 +24,9 @@ export interface LicenseAppOptions {
   /** Receives the service once built (seed, bench and tests reach its setup methods). */
   onReady?: (service: LicenseService) => void;
 }
+
+/** crypto.ts's Signer, structurally. */
+export type SandboxSigner = RecordSigner & { verify(data: string | Uint8Array, signature: string): boolean };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -202,7 +205,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   });
 
   app.post('/security/logout', { schema: { querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) }, async (req) => {
-    service.logout(req.query.access_token);
+    service.logout(req.query.access_token ?? '');
     return ok(req, null);
   });
 
@@ -297,13 +300,13 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     preHandler: allow('counter', 'business'),
   }, async (req) => {
     const src = service.archiveSource(sys(req), req.query.auth_code, req.query.show_sensitive_data, ctx(req.query));
-    const pdf = await opts.renderPdf({ ...src, signer: opts.signer as Parameters<LicenseAppOptions['renderPdf']>[0]['signer'] });
+    const pdf = await opts.renderPdf({ ...src, signer: opts.signer });
     return ok(req, { file_name: `${src.record.name}-${src.record.license_code}.pdf`, file_type: 'pdf', file_data: Buffer.from(pdf).toString('base64') });
   });
 
   // Extension for the mobile view page: the license_access_token is itself the capability.
   app.get('/license/license_by_token', {
-    schema: { querystring: Type.Object({ license_access_token: OptAccessToken, request_id: RequestId }), ...Responses },
+    schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...Responses },
   }, async (req) => ok(req, service.licenseByToken(req.query.license_access_token)));
 
   app.post('/license/auth_code/revoke', {
