@@ -1,5 +1,32 @@
 import type { Messages } from '../zh-CN';
 
 export const history: Messages['history'] = {
-  placeholder: '',
+  title: 'Usage history',
+  filterLabel: 'Filter by certificate',
+  allLicenses: 'All certificates',
+  loadError: 'Could not load the usage history',
+  empty: 'No usage yet',
+  emptyBody: 'When you authorise a use or a certificate is checked, it appears here.',
+  count: '{n} entries',
+  authorised: 'Authorised {org} for “{item}”',
+  authorisedNoOrg: 'Authorised for “{item}”',
+  redeemed: '{org} used your certificate',
+  byFunctionTitle: '{org} checked your certificate by function',
+  byFunctionNote: 'A check in the course of official duties, which needs no authorisation',
+  license: 'Certificate: {name}',
+  item: 'Service: {name}',
+  system: 'System: {name}',
+  operator: 'Operator: {name}',
+  via: 'How: {name}',
+  expiresAt: 'Valid until {time}',
+  revoke: 'Revoke',
+  revokeLabel: 'Revoke the authorisation for {org}',
+  revoked: 'Authorisation for {org} revoked',
+  revokeFailed: 'Could not revoke: {message}',
+  interface: {
+    data: 'Data',
+    file: 'File',
+    view: 'View',
+    byFunction: 'Check by function',
+  },
 };

@@ -1,0 +1,118 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type {
+  Authorisation,
+  AuthorisationStatusEvent,
+  CreateAuthorisationRequest,
+  HistoryEntry,
+  LicenseDetail,
+  ServiceItemListResponse,
+} from '@contract/bff';
+import {
+  createAuthorisation,
+  fetchAuthorisation,
+  fetchServiceItems,
+  revokeAuthorisation,
+} from '../api/authorisations';
+import { fetchHistory } from '../api/history';
+import { getLicense } from '../api/licenses';
+
+const CONSENT_KEY = 'ecert.consent.';
+
+/** What the holder agreed to for one code, so a refresh repeats exactly that and nothing more. */
+interface ConsentMemo {
+  sensitiveConsent: boolean;
+}
+
+function rememberConsent(id: string, memo: ConsentMemo) {
+  try {
+    sessionStorage.setItem(CONSENT_KEY + id, JSON.stringify(memo));
+  } catch {
+    // Private mode: a refresh then goes back through the consent screen.
+  }
+}
+
+function recalledConsent(id: string): ConsentMemo | null {
+  try {
+    const raw = sessionStorage.getItem(CONSENT_KEY + id);
+    return raw ? (JSON.parse(raw) as ConsentMemo) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const useAuthorisationsStore = defineStore('authorisations', () => {
+  const byId = ref<Record<string, Authorisation>>({});
+  /** Device clock minus server clock, ms, measured on creation; 0 when within 2 s. */
+  const clockOffsetMs = ref(0);
+  const history = ref<HistoryEntry[]>([]);
+
+  function put(a: Authorisation): Authorisation {
+    byId.value[a.id] = a;
+    return a;
+  }
+
+  async function loadConsentOptions(licenseCode: string): Promise<{ license: LicenseDetail; options: ServiceItemListResponse }> {
+    const [license, options] = await Promise.all([getLicense(licenseCode), fetchServiceItems(licenseCode)]);
+    return { license, options };
+  }
+
+  async function create(body: CreateAuthorisationRequest): Promise<Authorisation> {
+    const sentAt = Date.now();
+    const a = await createAuthorisation(body);
+    const receivedAt = Date.now();
+    if (receivedAt - sentAt < 3000) {
+      const offset = (sentAt + receivedAt) / 2 - Date.parse(a.createdAt);
+      clockOffsetMs.value = Number.isFinite(offset) && Math.abs(offset) > 2000 ? offset : 0;
+    }
+    rememberConsent(a.id, { sensitiveConsent: body.sensitiveConsent });
+    return put(a);
+  }
+
+  async function load(id: string): Promise<Authorisation> {
+    return put(await fetchAuthorisation(id));
+  }
+
+  function applyStatus(event: AuthorisationStatusEvent): void {
+    const a = byId.value[event.id];
+    if (a) byId.value[event.id] = { ...a, status: event.status, redemptions: event.redemptions };
+    for (const entry of history.value) {
+      if (entry.authorisation?.id === event.id) entry.authorisation.status = event.status;
+    }
+  }
+
+  /**
+   * A fresh code for the same certificate, service item and consent; the BFF revokes the old
+   * one. Returns null when this device does not know what was consented to (the holder then
+   * goes through the consent screen again).
+   */
+  async function renew(id: string, idempotencyKey: string): Promise<Authorisation | null> {
+    const old = byId.value[id];
+    const memo = recalledConsent(id);
+    if (!old || !memo) return null;
+    const validitySeconds = Math.round((Date.parse(old.expiresAt) - Date.parse(old.createdAt)) / 1000);
+    return create({
+      licenseCode: old.licenseCode,
+      serviceItemCode: old.serviceItemCode,
+      validitySeconds,
+      idempotencyKey,
+      sensitiveConsent: memo.sensitiveConsent,
+      replaces: old.status === 'active' ? id : undefined,
+    });
+  }
+
+  async function revoke(id: string): Promise<void> {
+    const answer: Partial<Authorisation> | undefined = await revokeAuthorisation(id);
+    const known = byId.value[id];
+    if (answer?.id && answer.status) put({ ...known, ...answer } as Authorisation);
+    applyStatus({ id, status: answer?.status ?? 'revoked', redemptions: answer?.redemptions ?? known?.redemptions ?? [] });
+  }
+
+  async function loadHistory(licenseCode?: string): Promise<HistoryEntry[]> {
+    const { entries } = await fetchHistory(licenseCode);
+    history.value = [...entries].sort((x, y) => Date.parse(y.at) - Date.parse(x.at));
+    return history.value;
+  }
+
+  return { byId, clockOffsetMs, history, loadConsentOptions, create, load, applyStatus, renew, revoke, loadHistory };
+});
