@@ -14,6 +14,7 @@ import { UpstreamError, upstreamErrorToApiError } from './upstream/errors.ts';
 import { sessionPlugin } from './plugins/session.ts';
 import { authRoutes } from './routes/auth.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { counterRoutes } from './routes/counter.ts';
 
 export interface BuildOptions {
   /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
@@ -59,6 +60,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const sessions = await sessionPlugin(app, config);
   await authRoutes(app, config, sessions);
   await sessionRoutes(app);
+  await counterRoutes(app, config);
   await healthRoutes(app, config);
   await webStatic(app, config.webDist);
   return app;

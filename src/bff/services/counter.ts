@@ -1,0 +1,370 @@
+// The counter's use of the sharing service (DB11/T 2290 6.6 redemption, 6.7 by function) with the
+// counter's own access system, naming the staff member as operator and the case on every call.
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type {
+  CounterByFunctionRequest,
+  CounterByFunctionResponse,
+  CounterField,
+  CounterLicenseState,
+  CounterRedeemRequest,
+  CounterRedemption,
+  CounterServiceItem,
+  CounterServiceItemsResponse,
+  CounterWarning,
+} from '../../contract/counter.ts';
+import { BY_FUNCTION_HANDLE_PREFIX } from '../../contract/counter.ts';
+import type { CatalogueEntry, CurrentUser, DataFields, LicenseRecord, LicenseRecordWire, Operator } from '../../contract/upstream.ts';
+import type { HolderSession } from '../fastify.d.ts';
+import { ApiError } from '../errors.ts';
+import { maskIdentityNumber } from '../logging.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+import { UpstreamError, UpstreamUnavailableError, upstreamErrorToApiError } from '../upstream/errors.ts';
+
+const DAY_MS = 86_400_000;
+const EXPIRING_DAYS = 30;
+const REFERENCE_TTL_MS = 10 * 60_000;
+/** By-function codes live 24 h upstream; a handle only as long as a counter visit reasonably takes. */
+const HANDLE_TTL_MS = 30 * 60_000;
+const MAX_HANDLES = 10_000;
+export const BY_FUNCTION_PAGE_SIZE = 10;
+
+/** What a refused code means for the person at the counter, in words they can pass on. */
+const REFUSALS: Partial<Record<UpstreamError['code'], [number, string]>> = {
+  AUTH_CODE_EXPIRED: [410, '该用证码已过期，请持证人在手机上刷新用证码后重新出示'],
+  AUTH_CODE_REVOKED: [410, '该用证码已被持证人撤销，请持证人重新授权'],
+  AUTH_CODE_BOUND_TO_OTHER_SYSTEM: [409, '该用证码已被其他单位使用，请持证人重新授权'],
+  AUTH_CODE_INVALID: [409, '用证码无效，请重新扫码或核对输入；如仍无效，请持证人重新授权'],
+};
+
+export interface CounterServiceOptions {
+  upstream: UpstreamClient;
+  resultClearSeconds: number;
+  log: FastifyBaseLogger;
+  clock?: () => number;
+}
+
+interface Handle {
+  authCode: string;
+  staff: string;
+  bizNum: string;
+  serviceItemCode: string;
+  expiresAt: number;
+}
+
+interface Cached<T> {
+  value: Promise<T>;
+  until: number;
+}
+
+/** Any masked value as the sandbox and the wallet show it: 1101**********1233, 张*. */
+export function maskValue(value: string): string {
+  const chars = [...value];
+  if (chars.length >= 8) return chars.slice(0, 4).join('') + '*'.repeat(chars.length - 8) + chars.slice(-4).join('');
+  if (chars.length <= 1) return '*';
+  return chars[0] + '*'.repeat(chars.length - 1);
+}
+
+function isMasked(value: string): boolean {
+  return value.includes('*');
+}
+
+/** Beijing's calendar date of an instant, YYYY-MM-DD. */
+function beijingDate(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+export function licenseState(rec: Pick<LicenseRecord, 'begin_date' | 'expiry_date'>, now: number): { state: CounterLicenseState; daysLeft: number | null } {
+  const today = beijingDate(now);
+  const expiry = rec.expiry_date?.slice(0, 10) || null;
+  const begin = rec.begin_date?.slice(0, 10) || null;
+  if (begin && begin > today) return { state: 'not_yet_valid', daysLeft: null };
+  if (!expiry) return { state: 'valid', daysLeft: null };
+  const left = daysBetween(today, expiry);
+  if (left < 0) return { state: 'expired', daysLeft: null };
+  return { state: left <= EXPIRING_DAYS ? 'expiring' : 'valid', daysLeft: left };
+}
+
+function refusal(err: unknown): unknown {
+  if (!(err instanceof UpstreamError)) return err;
+  const mapped = REFUSALS[err.code];
+  if (mapped) return new ApiError(mapped[0], 'CODE_NOT_REDEEMABLE', mapped[1]);
+  if (err.code === 'LICENSE_ABOLISHED') {
+    return new ApiError(409, 'CERTIFICATE_NOT_USABLE', '该证照已废止（已变更或注销），不能作为有效证明，请持证人出示现行证照或纸质材料');
+  }
+  if (err.code === 'LICENSE_NOT_ISSUED') return new ApiError(409, 'CERTIFICATE_NOT_USABLE', '该证照尚未签发，不能使用');
+  if (err.code === 'FORBIDDEN') return new ApiError(403, 'FORBIDDEN', '本窗口系统无权进行该核验，请确认所选事项属于本单位');
+  return upstreamErrorToApiError(err);
+}
+
+export class CounterService {
+  readonly #up: UpstreamClient;
+  readonly #opts: CounterServiceOptions;
+  readonly #now: () => number;
+  readonly #handles = new Map<string, Handle>();
+  readonly #items = new Map<string, Cached<CounterServiceItem[]>>();
+  readonly #catalogue = new Map<string, Cached<CatalogueEntry>>();
+  #system: Cached<CurrentUser> | null = null;
+
+  constructor(opts: CounterServiceOptions) {
+    this.#opts = opts;
+    this.#up = opts.upstream;
+    this.#now = opts.clock ?? Date.now;
+  }
+
+  #cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const hit = map.get(key);
+    if (hit && hit.until > this.#now()) return hit.value;
+    const value = load();
+    map.set(key, { value, until: this.#now() + REFERENCE_TTL_MS });
+    // A failed load is not remembered: the next call tries again.
+    value.catch(() => map.delete(key));
+    return value;
+  }
+
+  /** The counter access system's own registration (division for the operator object). */
+  #counterSystem(): Promise<CurrentUser> {
+    if (this.#system && this.#system.until > this.#now()) return this.#system.value;
+    const value = this.#up.currentUser();
+    this.#system = { value, until: this.#now() + REFERENCE_TTL_MS };
+    value.catch(() => (this.#system = null));
+    return value;
+  }
+
+  /** DB11/T 2290 6 conventions: `operator` names the person acting. */
+  async operator(staff: HolderSession): Promise<Operator> {
+    const system = await this.#counterSystem();
+    return {
+      account: staff.sub,
+      name: staff.name,
+      identity_num: staff.identityNum,
+      role: staff.role,
+      service_org: staff.orgName ?? system.service_org.name,
+      service_org_code: staff.orgCode ?? system.service_org.org_code,
+      division: system.division,
+      division_code: system.division_code,
+    };
+  }
+
+  #orgCode(staff: HolderSession): string {
+    if (!staff.orgCode) throw new ApiError(403, 'FORBIDDEN', '当前工作人员账号未关联办事机构，请联系管理员');
+    return staff.orgCode;
+  }
+
+  async serviceItems(staff: HolderSession): Promise<CounterServiceItemsResponse> {
+    const orgCode = this.#orgCode(staff);
+    const items = await this.#cached(this.#items, orgCode, async () =>
+      (await this.#up.serviceItems(orgCode)).map((i) => ({ serviceItemCode: i.service_item_code, name: i.name, licenseItemCodes: i.license_item_codes ?? [] })),
+    ).catch((err: unknown) => {
+      throw refusal(err);
+    });
+    return {
+      orgName: staff.orgName ?? '',
+      serviceItems: items,
+      resultClearSeconds: this.#opts.resultClearSeconds,
+      // [our decision] counter staff see sensitive face fields masked: verifying a certificate at
+      // the window needs its number, validity and holder, not the full ID numbers on its face.
+      sensitiveVisible: false,
+    };
+  }
+
+  async #serviceItem(staff: HolderSession, code: string): Promise<CounterServiceItem> {
+    const { serviceItems } = await this.serviceItems(staff);
+    const item = serviceItems.find((i) => i.serviceItemCode === code);
+    if (!item) throw new ApiError(400, 'BAD_REQUEST', '所选事项不属于本单位，请重新选择事项');
+    return item;
+  }
+
+  /** A by-function handle back to its upstream code, for the staff member and case it was made for. */
+  #resolve(staff: HolderSession, req: CounterRedeemRequest): { authCode: string; byFunction: boolean } {
+    if (!req.authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode: req.authCode, byFunction: false };
+    const h = this.#handles.get(req.authCode);
+    if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
+      throw new ApiError(410, 'CODE_NOT_REDEEMABLE', '查询结果已失效或不属于当前办件，请重新按证件号码查询');
+    }
+    return { authCode: h.authCode, byFunction: true };
+  }
+
+  #remember(authCode: string, staff: HolderSession, c: { bizNum: string; serviceItemCode: string }): string {
+    const now = this.#now();
+    if (this.#handles.size >= MAX_HANDLES) {
+      for (const [k, v] of this.#handles) if (v.expiresAt <= now) this.#handles.delete(k);
+      // Still full: drop the oldest (Map keeps insertion order).
+      while (this.#handles.size >= MAX_HANDLES) this.#handles.delete(this.#handles.keys().next().value as string);
+    }
+    const handle = BY_FUNCTION_HANDLE_PREFIX + randomBytes(18).toString('base64url');
+    this.#handles.set(handle, { authCode, staff: staff.sub, bizNum: c.bizNum, serviceItemCode: c.serviceItemCode, expiresAt: now + HANDLE_TTL_MS });
+    return handle;
+  }
+
+  /**
+   * Redemption context on the GET interfaces: the spec has no operator on get_license/archive, so
+   * the sandbox's extension (`operator_name`, `biz_num`) records who redeemed for which case.
+   */
+  #redeemQuery(staff: HolderSession, req: CounterRedeemRequest, authCode: string) {
+    return { auth_code: authCode, operator_name: staff.name, biz_num: req.bizNum, service_item_code: req.serviceItemCode };
+  }
+
+  #audit(event: string, staff: HolderSession, req: { bizNum: string; serviceItemCode: string }, extra: Record<string, unknown>): void {
+    // No auth code, no identity number, no names: the case number and the staff account say enough.
+    this.#opts.log.info({ event, staff: staff.sub, biz_num: req.bizNum, service_item_code: req.serviceItemCode, ...extra }, 'counter call');
+  }
+
+  async redeem(staff: HolderSession, req: CounterRedeemRequest): Promise<CounterRedemption> {
+    const item = await this.#serviceItem(staff, req.serviceItemCode);
+    const { authCode, byFunction } = this.#resolve(staff, req);
+    let wire: LicenseRecordWire;
+    try {
+      const env = await this.#up.request<LicenseRecordWire>('GET', 'license/get_license', {
+        query: { ...this.#redeemQuery(staff, req, authCode), show_sensitive_data: false },
+      });
+      if (!env.data) throw new UpstreamUnavailableError('garbage', 'get_license answered without data');
+      wire = env.data;
+    } catch (err) {
+      this.#audit('counter.redeem', staff, req, { outcome: err instanceof UpstreamError ? err.code : 'error', by_function: byFunction });
+      throw refusal(err);
+    }
+    let fields: DataFields;
+    try {
+      // DB11/T 2290 6.6: get_license carries data_fields as a JSON string.
+      fields = typeof wire.data_fields === 'string' ? (JSON.parse(wire.data_fields) as DataFields) : ((wire.data_fields as DataFields | null) ?? {});
+    } catch {
+      throw new UpstreamUnavailableError('garbage', 'get_license data_fields is not JSON');
+    }
+    const record: LicenseRecord = { ...wire, data_fields: fields ?? {} };
+    const entry = await this.#cached(this.#catalogue, record.license_item_code, () => this.#up.catalogEntry(record.license_item_code)).catch(() => null);
+    this.#audit('counter.redeem', staff, req, { outcome: 'ok', license_item_code: record.license_item_code, by_function: byFunction });
+    return this.#present(record, entry, item, req, byFunction);
+  }
+
+  #present(rec: LicenseRecord, entry: CatalogueEntry | null, item: CounterServiceItem, req: CounterRedeemRequest, byFunction: boolean): CounterRedemption {
+    const now = this.#now();
+    const { state, daysLeft } = licenseState(rec, now);
+    const sensitive = new Set(entry?.data_items.filter((d) => d.is_sensitive).map((d) => d.key) ?? []);
+    const derived: Record<string, string | null> = {
+      ZZMC: rec.name,
+      ZZHM: rec.id_code,
+      CYRMC: rec.holder_name,
+      CYRSFZJHM: rec.holder_identity_num,
+      FZJGMC: rec.issue_org_name,
+      FZJGZZJGDM: rec.issue_org_code,
+      FZRQ: rec.issue_date,
+      YXQJSRQ: rec.expiry_date ?? '长期有效',
+    };
+    const field = (key: string, name: string, raw: string): CounterField => {
+      const isSensitive = sensitive.has(key);
+      const value = isSensitive && !isMasked(raw) ? maskValue(raw) : raw;
+      return { key, name, value, sensitive: isSensitive, masked: isSensitive };
+    };
+    const fields: CounterField[] = [];
+    const seen = new Set<string>();
+    const items = [...(entry?.data_items ?? [])].sort((a, b) => a.index - b.index);
+    for (const d of items) {
+      seen.add(d.key);
+      if (!d.is_show) continue;
+      const raw = rec.data_fields[d.key] ?? derived[d.key] ?? null;
+      if (raw === null || raw === '') continue;
+      fields.push(field(d.key, d.name, raw));
+    }
+    // Fields the catalogue (or an unreachable catalogue) does not name still show, under their key.
+    for (const [k, v] of Object.entries(rec.data_fields)) if (!seen.has(k) && v !== '') fields.push(field(k, k, v));
+
+    const warnings: CounterWarning[] = [];
+    if (state === 'expired') warnings.push({ code: 'expired', message: `该证照已于 ${rec.expiry_date?.slice(0, 10)} 过期，不能作为有效证明` });
+    if (state === 'expiring') warnings.push({ code: 'expiring', message: `该证照将于 ${daysLeft} 天后（${rec.expiry_date?.slice(0, 10)}）到期` });
+    if (state === 'not_yet_valid') warnings.push({ code: 'not_yet_valid', message: `该证照自 ${rec.begin_date?.slice(0, 10)} 起生效，目前尚未生效` });
+    if (!item.licenseItemCodes.includes(rec.license_item_code)) {
+      warnings.push({ code: 'not_accepted_by_item', message: `该证照不在“${item.name}”所需的证照范围内，请核对办理事项` });
+    }
+    if (rec.correlative_license) warnings.push({ code: 'replaces_other', message: '该证照由一张已废止的证照变更而来，以本证照为准' });
+
+    const idSensitive = sensitive.has('ZZHM');
+    return {
+      licenseCode: rec.license_code,
+      licenseItemCode: rec.license_item_code,
+      name: rec.name,
+      idCode: idSensitive ? maskValue(rec.id_code) : rec.id_code,
+      holderName: rec.holder_name,
+      holderIdentityNum: rec.holder_identity_num.split(',').map((n) => maskIdentityNumber(n.trim())).join(', '),
+      holderIdentityType: rec.holder_identity_type,
+      issueOrgName: rec.issue_org_name,
+      issueDate: rec.issue_date,
+      beginDate: rec.begin_date,
+      expiryDate: rec.expiry_date,
+      state,
+      daysLeft,
+      warnings,
+      fields,
+      serviceItemName: item.name,
+      bizNum: req.bizNum,
+      redeemedAt: new Date(now).toISOString(),
+      byFunction,
+    };
+  }
+
+  /** DB11/T 2290 6.6 archive: the signed PDF for the case record. */
+  async archive(staff: HolderSession, req: CounterRedeemRequest): Promise<{ fileName: string; data: Buffer }> {
+    await this.#serviceItem(staff, req.serviceItemCode);
+    const { authCode, byFunction } = this.#resolve(staff, req);
+    let result: { file_name: string; file_type: string; file_data: string };
+    try {
+      const env = await this.#up.request<{ file_name: string; file_type: string; file_data: string }>('GET', 'license/archive', {
+        query: { ...this.#redeemQuery(staff, req, authCode), file_type: 'pdf', show_sensitive_data: false },
+      });
+      if (!env.data?.file_data) throw new UpstreamUnavailableError('garbage', 'archive answered without a file');
+      result = env.data;
+    } catch (err) {
+      this.#audit('counter.archive', staff, req, { outcome: err instanceof UpstreamError ? err.code : 'error', by_function: byFunction });
+      throw refusal(err);
+    }
+    const data = Buffer.from(result.file_data, 'base64');
+    if (data.subarray(0, 5).toString('latin1') !== '%PDF-') throw new UpstreamUnavailableError('garbage', 'archive file is not a PDF');
+    this.#audit('counter.archive', staff, req, { outcome: 'ok', bytes: data.length, by_function: byFunction });
+    const base = (result.file_name || 'license.pdf').replace(/\.pdf$/i, '');
+    return { fileName: `${req.bizNum}_${base}.pdf`, data };
+  }
+
+  /** DB11/T 2290 6.7 license/auth: the applicant's certificates the case's service item accepts. */
+  async byFunction(staff: HolderSession, req: CounterByFunctionRequest): Promise<CounterByFunctionResponse> {
+    const item = await this.#serviceItem(staff, req.serviceItemCode);
+    const operator = await this.operator(staff).catch((err: unknown) => {
+      throw refusal(err);
+    });
+    let result;
+    try {
+      result = await this.#up.auth({
+        identity_number: req.identityNumber.trim().toUpperCase(),
+        service_item_code: item.serviceItemCode,
+        service_item_name: item.name,
+        biz_num: req.bizNum,
+        page_index: req.page,
+        page_size: BY_FUNCTION_PAGE_SIZE,
+        operator,
+      });
+    } catch (err) {
+      this.#audit('counter.by_function', staff, req, { outcome: err instanceof UpstreamError ? err.code : 'error' });
+      throw refusal(err);
+    }
+    const now = this.#now();
+    const items = result.licenses.flatMap((rec, i) => {
+      const code = result.authCodes[i];
+      if (!code) return [];
+      const { state } = licenseState(rec, now);
+      return [{
+        handle: this.#remember(code, staff, req),
+        licenseCode: rec.license_code,
+        name: rec.name,
+        holderName: rec.holder_name,
+        issueOrgName: rec.issue_org_name,
+        expiryDate: rec.expiry_date,
+        state,
+      }];
+    });
+    this.#audit('counter.by_function', staff, req, { outcome: 'ok', found: result.totalCount });
+    return { items, totalCount: result.totalCount, page: req.page, pageSize: BY_FUNCTION_PAGE_SIZE };
+  }
+}

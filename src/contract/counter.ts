@@ -1,0 +1,167 @@
+// The counter (窗口) side of the H5 <-> BFF API: redeeming a holder's usage code (DB11/T 2290
+// 6.6 get_license / archive) and verification by function (6.7 license/auth). Plain types and
+// pure checks shared by the BFF's route schemas and the web app; no framework imports.
+// Errors answer with ApiErrorBody from ./bff.ts.
+
+/** Where the QR points: `{PUBLIC_ORIGIN}/c/{authCode}`. */
+export const CODE_LANDING_PATH = '/c/';
+
+/** A holder's usage code: 128+ bits in a URL-safe alphabet (spec 6.6, usage code rules). */
+export const AUTH_CODE_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
+/**
+ * What the redeem and archive routes accept: a usage code, or a by-function handle (`bf.` plus
+ * a random id). The dot is outside the usage-code alphabet, so the two never collide.
+ */
+export const REDEEM_CODE_PATTERN = '^(bf\\.)?[A-Za-z0-9_-]{16,128}$';
+export const BY_FUNCTION_HANDLE_PREFIX = 'bf.';
+/** 办件编号: letters, digits, CJK and a few separators, as case systems print them. */
+export const BIZ_NUM_PATTERN = '^[0-9A-Za-z\\u4e00-\\u9fa5_./()（）-]{1,64}$';
+
+/** The case at the counter: entered once, sent with every call (spec 6.7: every call names the case). */
+export interface CounterCase {
+  bizNum: string;
+  serviceItemCode: string;
+}
+
+/** One 事项 of the staff member's organisation. */
+export interface CounterServiceItem {
+  serviceItemCode: string;
+  name: string;
+  /** Catalogue codes of the certificates this service item accepts. */
+  licenseItemCodes: string[];
+}
+
+/** GET /api/counter/service-items */
+export interface CounterServiceItemsResponse {
+  orgName: string;
+  serviceItems: CounterServiceItem[];
+  /** The result on screen clears itself after this many seconds (COUNTER_RESULT_CLEAR_SECONDS). */
+  resultClearSeconds: number;
+  /** Whether this staff role sees sensitive face fields unmasked (counter_staff: no). */
+  sensitiveVisible: boolean;
+}
+
+/** POST /api/counter/redeem */
+export interface CounterRedeemRequest extends CounterCase {
+  /** The usage code from the QR (or typed), or a handle from a by-function search. */
+  authCode: string;
+}
+
+/** POST /api/counter/archive: same body; answers application/pdf as an attachment. */
+export type CounterArchiveRequest = CounterRedeemRequest;
+
+export type CounterLicenseState = 'valid' | 'expiring' | 'expired' | 'not_yet_valid';
+
+export interface CounterField {
+  key: string;
+  name: string;
+  value: string;
+  sensitive: boolean;
+  /** true when `value` is masked for this staff role. */
+  masked: boolean;
+}
+
+export type CounterWarningCode = 'expired' | 'expiring' | 'not_yet_valid' | 'not_accepted_by_item' | 'replaces_other';
+
+export interface CounterWarning {
+  code: CounterWarningCode;
+  /** A sentence to show as is. */
+  message: string;
+}
+
+/** 200 answer of POST /api/counter/redeem: what the staff member sees. */
+export interface CounterRedemption {
+  licenseCode: string;
+  licenseItemCode: string;
+  name: string;
+  /** Certificate number (masked when the catalogue marks it sensitive). */
+  idCode: string;
+  holderName: string;
+  /** 1101**********1233 */
+  holderIdentityNum: string;
+  holderIdentityType: string;
+  issueOrgName: string;
+  issueDate: string | null;
+  beginDate: string | null;
+  /** null: valid indefinitely (长期有效). */
+  expiryDate: string | null;
+  state: CounterLicenseState;
+  /** Whole days until expiry when valid or expiring. */
+  daysLeft: number | null;
+  warnings: CounterWarning[];
+  /** Face fields in catalogue order, with their catalogue names. */
+  fields: CounterField[];
+  serviceItemName: string;
+  bizNum: string;
+  redeemedAt: string;
+  /** Whether this came from a by-function search (6.7) rather than a code the holder showed. */
+  byFunction: boolean;
+}
+
+/** POST /api/counter/by-function */
+export interface CounterByFunctionRequest extends CounterCase {
+  /** 18-character resident ID number (GB 11643). */
+  identityNumber: string;
+  /** 1-based. */
+  page: number;
+}
+
+export interface CounterByFunctionItem {
+  /**
+   * Opaque, for POST /api/counter/redeem and /archive. The upstream auth codes stay in the BFF:
+   * they are 24-hour capabilities and the page never needs them.
+   */
+  handle: string;
+  licenseCode: string;
+  name: string;
+  holderName: string;
+  issueOrgName: string;
+  expiryDate: string | null;
+  state: CounterLicenseState;
+}
+
+export interface CounterByFunctionResponse {
+  items: CounterByFunctionItem[];
+  totalCount: number;
+  page: number;
+  pageSize: number;
+}
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const ID_CHECK = '10X98765432';
+
+/**
+ * GB 11643-1999 citizen identity number: 17 digits, a valid birth date and the ISO 7064
+ * MOD 11-2 check character (X for 10).
+ */
+export function isValidResidentId(value: string): boolean {
+  const id = value.trim().toUpperCase();
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const y = Number(id.slice(6, 10));
+  const m = Number(id.slice(10, 12));
+  const d = Number(id.slice(12, 14));
+  const birth = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || birth.getUTCFullYear() !== y || birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(id[i]) * (ID_WEIGHTS[i] ?? 0);
+  return ID_CHECK[sum % 11] === id[17];
+}
+
+/**
+ * The usage code in what a scanner read: the QR's URL (`https://host/c/CODE`, any origin, so a
+ * code made by a test or another deployment still reads) or the bare code typed by hand.
+ */
+export function extractAuthCode(scanned: string): string | null {
+  const text = scanned.trim();
+  const bare = new RegExp(AUTH_CODE_PATTERN);
+  if (bare.test(text)) return text;
+  let path: string;
+  try {
+    path = new URL(text).pathname;
+  } catch {
+    return null;
+  }
+  const m = /\/c\/([^/?#]+)\/?$/.exec(path);
+  const code = m?.[1] ? decodeURIComponent(m[1]) : '';
+  return bare.test(code) ? code : null;
+}
