@@ -176,8 +176,12 @@ export class RelyingParty {
     }
   }
 
-  /** RP-initiated logout URL (ends the provider's session too), or null when the provider has none. */
-  async endSessionUrl(idToken: string | null, postLogoutRedirectUri: string): Promise<string | null> {
+  /**
+   * RP-initiated logout URL (ends the provider's session too), or null when the provider has none.
+   * It names the client rather than carrying id_token_hint: the browser would otherwise hold, in
+   * its history and the provider's access log, an ID token full of identity claims.
+   */
+  async endSessionUrl(postLogoutRedirectUri: string): Promise<string | null> {
     let provider: oidc.Configuration;
     try {
       provider = await this.#provider();
@@ -185,9 +189,7 @@ export class RelyingParty {
       return null;
     }
     if (!provider.serverMetadata().end_session_endpoint) return null;
-    const params: Record<string, string> = { post_logout_redirect_uri: postLogoutRedirectUri, client_id: this.#config.idp.clientId };
-    if (idToken) params.id_token_hint = idToken;
-    return oidc.buildEndSessionUrl(provider, params).href;
+    return oidc.buildEndSessionUrl(provider, { post_logout_redirect_uri: postLogoutRedirectUri, client_id: this.#config.idp.clientId }).href;
   }
 
   /** Best effort: the refresh token dies with the session instead of living on at the provider. */

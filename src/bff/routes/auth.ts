@@ -60,7 +60,8 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
     }, async (req, reply) => {
       const returnTo = safeReturnTo(req.query.return_to);
       reply.header('cache-control', 'no-store');
-      if (req.session) return reply.redirect(returnTo, 303);
+      // Even when signed in: the round trip is quick with a live provider session, and the
+      // callback then replaces whatever session id this browser carries.
       const { url, pending } = await rp.startLogin(returnTo);
       reply.setCookie(LOGIN_COOKIE, store.putPending(pending, PENDING_LOGIN_SECONDS), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
       return reply.redirect(url, 303);
@@ -121,7 +122,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
     req.session = null;
     req.log.info('signed out');
     if (secrets?.refreshToken) await rp.revoke(secrets.refreshToken);
-    const endSession = await rp.endSessionUrl(secrets?.idToken ?? null, afterLogout);
+    const endSession = await rp.endSessionUrl(afterLogout);
     return { redirectTo: endSession ?? '/login' };
   });
 }
