@@ -15,6 +15,7 @@ import { sessionPlugin } from './plugins/session.ts';
 import { authRoutes } from './routes/auth.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { counterRoutes } from './routes/counter.ts';
+import { holderRoutes } from './routes/holder.ts';
 
 export interface BuildOptions {
   /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
@@ -61,6 +62,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await authRoutes(app, config, sessions);
   await sessionRoutes(app);
   await counterRoutes(app, config);
+  await holderRoutes(app, config);
   await healthRoutes(app, config);
   await webStatic(app, config.webDist);
   return app;

@@ -1,0 +1,121 @@
+// /api/authorisations: authorise a use (consent), read it, revoke it, and follow its status live
+// (Server-Sent Events). Thin handlers; the logic is in services/authorisations.ts.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AuthorisationStatusEvent } from '../../contract/bff.ts';
+import { notFound } from '../errors.ts';
+import { isFinal, type HolderServices } from '../services/authorisations.ts';
+import { Errors, LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z-]+$' }) });
+
+const StatusSchema = Type.Union([Type.Literal('active'), Type.Literal('used'), Type.Literal('expired'), Type.Literal('revoked')]);
+export const RedemptionSchema = Type.Object({
+  interface: Type.Union([Type.Literal('get_license'), Type.Literal('archive'), Type.Literal('token'), Type.Literal('auth')]),
+  systemName: Type.String(),
+  orgName: Type.String(),
+  operatorName: Nullable(Type.String()),
+  at: Type.String(),
+});
+const AuthorisationSchema = Type.Object({
+  id: Type.String(),
+  authCode: Type.String(),
+  qrUrl: Type.String(),
+  licenseCode: Type.String(),
+  licenseName: Type.String(),
+  serviceItemCode: Type.String(),
+  serviceItemName: Type.String(),
+  orgName: Type.String(),
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+  status: StatusSchema,
+  redemptions: Type.Array(RedemptionSchema),
+});
+const CreateBody = Type.Object({
+  licenseCode: LicenseCodeParam,
+  serviceItemCode: Type.String({ minLength: 1, maxLength: 64 }),
+  validitySeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  idempotencyKey: Type.String({ minLength: 8, maxLength: 128, pattern: '^[0-9A-Za-z_-]+$' }),
+  sensitiveConsent: Type.Boolean(),
+  replaces: Type.Optional(IdParams.properties.id),
+}, { additionalProperties: false });
+
+export async function authorisationRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const citizen = app.requireSession('citizen');
+
+  app.post('/api/authorisations', { preHandler: citizen, onRequest: noStoreHook, schema: { body: CreateBody, response: { 200: AuthorisationSchema, ...Errors } } },
+    async (req) => s.authorisations.create(sessionOf(req), req.body));
+
+  app.get('/api/authorisations/:id', { preHandler: citizen, onRequest: noStoreHook, schema: { params: IdParams, response: { 200: AuthorisationSchema, ...Errors } } },
+    async (req) => s.authorisations.get(sessionOf(req), req.params.id));
+
+  app.post('/api/authorisations/:id/revoke', { preHandler: citizen, onRequest: noStoreHook, schema: { params: IdParams, response: { 200: AuthorisationSchema, ...Errors } } },
+    async (req) => s.authorisations.revoke(sessionOf(req), req.params.id));
+
+  // Server-Sent Events: `event: status` now and on every change, a comment every 15 s, closed
+  // once the status is final. There is no compression in front of /api, and the headers below
+  // tell proxies not to buffer, so each event leaves at once.
+  app.get('/api/authorisations/:id/events', {
+    preHandler: citizen,
+    schema: { params: IdParams, response: { 200: Type.String({ description: 'text/event-stream of AuthorisationStatusEvent' }), ...Errors } },
+  }, async (req, reply) => {
+    const session = sessionOf(req);
+    const first = await s.authorisations.statusFor(session, req.params.id);
+    if (!first) throw notFound('授权');
+
+    reply.hijack();
+    const res = reply.raw;
+    const headers: Record<string, string | number | string[]> = {};
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string | number | string[];
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+
+    let closed = false;
+    const send = (event: AuthorisationStatusEvent): void => {
+      if (closed) return;
+      res.write(`event: status\ndata: ${JSON.stringify(event)}\n\n`);
+      if (isFinal(event.status)) end();
+    };
+    const heartbeat = setInterval(() => {
+      if (!closed) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
+    // The expiry is pushed at its time even when nothing upstream happens.
+    let expiryTimer: NodeJS.Timeout | undefined;
+    const armExpiry = (): void => {
+      const ms = s.authorisations.msUntilExpiry(first.id);
+      if (ms === undefined) return;
+      expiryTimer = setTimeout(() => {
+        void s.authorisations.statusFor(session, first.id).then((ev) => {
+          if (ev) send(ev);
+        }, () => undefined);
+      }, ms + 50);
+    };
+    const unsubscribe = s.hub.subscribe(first.id, send);
+    const untrack = s.hub.track(() => end());
+    function end(): void {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      clearTimeout(expiryTimer);
+      unsubscribe();
+      untrack();
+      res.end();
+    }
+    // The response's close, not the request's: a GET's request stream ends as soon as it is read.
+    res.once('close', end);
+
+    res.write('retry: 3000\n\n');
+    send(first);
+    if (!closed) armExpiry();
+  });
+}

@@ -1,0 +1,47 @@
+// The mobile view (DB11/T 2290 6.6 view page): the holder asks for a link from a certificate's
+// detail page; any phone opens it with the license_access_token, which is itself the capability.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import rateLimit from '@fastify/rate-limit';
+import { Type } from 'typebox';
+import { ApiError } from '../errors.ts';
+import type { HolderServices } from '../services/authorisations.ts';
+import { detailProps, Errors, LicenseCodeParam, noStoreHook, sessionOf } from './licenses.ts';
+
+/** Per IP and minute: enough for a page and its reloads, too few to guess tokens. */
+export const MOBILE_VIEW_RATE_LIMIT = 30;
+
+const MobileViewLinkSchema = Type.Object({ url: Type.String(), expiresAt: Type.String() });
+const MobileLicenseViewSchema = Type.Object({
+  license: Type.Object(detailProps),
+  viewer: Type.Union([Type.String(), Type.Null()]),
+  tokenExpiresAt: Type.String(),
+});
+const TokenQuery = Type.Object({ license_access_token: Type.String({ minLength: 8, maxLength: 128, pattern: '^[0-9A-Za-z_-]+$' }) });
+
+export async function mobileViewRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
+  await parent.register(async (scope) => {
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    await app.register(rateLimit, { global: false, hook: 'preHandler' });
+
+    app.post('/api/licenses/:licenseCode/mobile-view', {
+      preHandler: app.requireSession('citizen'),
+      onRequest: noStoreHook,
+      schema: { params: Type.Object({ licenseCode: LicenseCodeParam }), response: { 200: MobileViewLinkSchema, ...Errors } },
+    }, async (req) => s.authorisations.mobileViewLink(sessionOf(req), req.params.licenseCode));
+
+    // No session required; when there is one, the watermark names the (masked) viewer.
+    app.get('/api/mobile-view', {
+      onRequest: noStoreHook,
+      config: {
+        rateLimit: {
+          max: MOBILE_VIEW_RATE_LIMIT,
+          timeWindow: 60_000,
+          keyGenerator: (req: FastifyRequest) => `mobile-view:${req.ip}`,
+          errorResponseBuilder: () => new ApiError(429, 'RATE_LIMITED', '访问过于频繁，请稍后再试'),
+        },
+      },
+      schema: { querystring: TokenQuery, response: { 200: MobileLicenseViewSchema, ...Errors } },
+    }, async (req) => s.authorisations.mobileView(req.query.license_access_token, req.session?.name ?? null));
+  });
+}
