@@ -17,7 +17,7 @@ export const usage: Messages['usage'] = {
     sensitiveTag: 'Sensitive',
     fieldsLabel: 'Information to be shared',
     validityLegend: 'How long the authorisation lasts',
-    validityNote: 'The authorisation lasts {duration} and ends after one use.',
+    validityNote: 'The authorisation lasts {duration} and then ends by itself.',
     revokeNote: 'You can revoke it at any time in Usage history.',
     sensitiveHeading: 'Sensitive personal information',
     sensitiveExplain: '{fields} is sensitive personal information and needs your separate consent.',

@@ -15,7 +15,7 @@ export const usage = {
     sensitiveTag: '敏感',
     fieldsLabel: '将提供的信息',
     validityLegend: '授权有效时长',
-    validityNote: '授权在 {duration} 内有效，使用一次后即失效。',
+    validityNote: '授权在 {duration} 内有效，到期自动失效。',
     revokeNote: '您可以随时在「用证记录」中撤销本次授权。',
     sensitiveHeading: '敏感个人信息',
     sensitiveExplain: '其中 {fields} 属于敏感个人信息，需要您单独同意才能提供。',
