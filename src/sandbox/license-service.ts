@@ -683,7 +683,9 @@ export class LicenseService {
     const sensitive = new Set(entry.data_items.filter((d) => d.is_sensitive).map((d) => d.key));
     const fields: DataFields = {};
     for (const [k, v] of Object.entries(rec.data_fields)) fields[k] = sensitive.has(k) ? maskValue(v) : v;
-    return { ...rec, data_fields: fields };
+    // The holder's identity number is sensitive wherever it appears, not only on the face.
+    const holderIdentityNum = rec.holder_identity_num.split(',').map((n) => maskValue(n)).join(',');
+    return { ...rec, holder_identity_num: holderIdentityNum, data_fields: fields };
   }
 
   getLicense(s: AccessSystem, authCode: string, showSensitive: boolean | undefined, ctx: RedemptionContext): LicenseRecordWire {
