@@ -1,3 +1,20 @@
 export const mobile = {
-  placeholder: '',
+  title: '证照查看',
+  holder: '持证人',
+  issuer: '发证机关',
+  validity: '有效期',
+  status: '状态',
+  number: '证照编号',
+  fields: '证照信息',
+  viewer: '查看人：{name}',
+  guest: '访客',
+  watermark: '{name} {time} 查看',
+  viewedAt: '查看时间：{time}',
+  tokenExpires: '本查看链接将于 {time} 失效',
+  notice: '本页面仅供查看。办事时请以电子证照应用中的授权用证或纸质证件为准。',
+  invalid: {
+    title: '访问令牌已过期或无效',
+    body: '此查看链接已失效或不存在。请持证人在电子证照应用的证照详情中点击“在手机上查看”重新生成。',
+  },
+  loadFailed: '证照加载失败',
 };
