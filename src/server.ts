@@ -39,6 +39,8 @@ export async function main(): Promise<void> {
     }
     throw err;
   }
+  // `npm start` checks the settings before spending time on a web build.
+  if (process.argv.includes('--check-config')) return;
   ensureDir(config.bffDb);
   const app = await buildApp(config);
   if (config.sandbox.enabled) {
