@@ -1,81 +1,34 @@
 // The counter routes over real HTTP: the BFF and the embedded sandbox in one listening process
-// (as src/server.ts puts them together), staff and citizens signed in through the real
-// identity provider's login form, holder codes minted by the real license/holder interface.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
+// (tests/support/bff-stack.ts, as src/server.ts composes them), staff and citizens signed in
+// through the identity provider's real login form, holder codes minted by license/holder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDFDocument } from 'pdf-lib';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/bff/app.ts';
-import { loadConfig, type Config } from '../../src/bff/config.ts';
-import { loggerOptions } from '../../src/bff/logging.ts';
-import { sandboxPlugin } from '../../src/sandbox/index.ts';
+import type { Config } from '../../src/bff/config.ts';
 import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
 import type { CounterByFunctionResponse, CounterRedemption, CounterServiceItemsResponse } from '../../src/contract/counter.ts';
-import { CookieJar, loginAtIdp } from '../support/idp-login.ts';
+import { BffClient } from '../support/bff-client.ts';
+import { startBffStack, type BffStack } from '../support/bff-stack.ts';
+import { loginAtIdp } from '../support/idp-login.ts';
 import { SandboxClient } from '../support/sandbox-client.ts';
-import { freePort } from '../support/sandbox-server.ts';
 
 const ZHANGSAN_ID = '110101199003071233';
 const HOUSEHOLD = 'DC-HJ-0001';
 const EMPLOYMENT = 'DC-JY-0001';
 const BUSINESS_STARTUP = 'DC-QYKB-0001';
 
-let app: FastifyInstance;
+let stack: BffStack;
 let config: Config;
 let origin: string;
-let dir: string;
-let logs = '';
 
-/** A browser's view of the BFF: its cookie jar and the CSRF token GET /api/session hands out. */
-interface Browser {
-  jar: CookieJar;
-  csrf: string;
+async function signIn(account: string): Promise<BffClient> {
+  const client = new BffClient(origin);
+  await client.login(account);
+  return client;
 }
 
-async function signIn(account: string): Promise<Browser> {
-  const jar = new CookieJar();
-  let url = `${origin}/auth/login?return_to=%2F`;
-  // Follow the redirects to the provider's login form, as a browser would.
-  for (let hop = 0; hop < 8; hop++) {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
-    jar.store(res);
-    if (res.status >= 300 && res.status < 400) {
-      url = new URL(res.headers.get('location') ?? '', url).href;
-      continue;
-    }
-    const html = await res.text();
-    const action = /<form[^>]*\saction="([^"]+)"/.exec(html)?.[1];
-    if (!action) throw new Error(`no login form at ${url}`);
-    let next = new URL(action.replace(/&amp;/g, '&'), url).href;
-    let post: Response | null = await fetch(next, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ account, password: DEMO_PASSWORD }),
-    });
-    while (post && post.status >= 300 && post.status < 400) {
-      jar.store(post);
-      next = new URL(post.headers.get('location') ?? '', next).href;
-      if (new URL(next).pathname === '/') break;
-      post = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header() } });
-    }
-    const session = await fetch(`${origin}/api/session`, { headers: { cookie: jar.header() } });
-    if (session.status !== 200) throw new Error(`no BFF session for ${account}: HTTP ${session.status}`);
-    return { jar, csrf: ((await session.json()) as { csrfToken: string }).csrfToken };
-  }
-  throw new Error('too many redirects before the login form');
-}
-
-async function call(b: Browser | null, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (b) {
-    headers.cookie = b.jar.header();
-    headers['x-csrf-token'] = b.csrf;
-  }
-  if (body !== undefined) headers['content-type'] = 'application/json';
+async function call(b: BffClient | null, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+  if (b) return b.raw(method, path, { body, headers: b.csrfToken ? { 'x-csrf-token': b.csrfToken } : {} });
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   return fetch(`${origin}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
@@ -91,32 +44,19 @@ async function holderCodes(serviceItemCode: string): Promise<Array<{ name: strin
   return (env.data as Array<{ name: string }>).map((l, i) => ({ name: l.name, code: env.auth_codes?.[i] ?? '' }));
 }
 
-let staff: Browser;
-let citizen: Browser;
+let staff: BffClient;
+let citizen: BffClient;
 const kase = { bizNum: 'DC2026-000123', serviceItemCode: HOUSEHOLD };
+const logs = (): string => stack.logs.join('\n');
 
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  dir = mkdtempSync(join(tmpdir(), 'counter-bff-'));
-  config = loadConfig({
-    PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, BFF_DB: join(dir, 'bff.sqlite'),
-    SANDBOX_DB: join(dir, 'sandbox.sqlite'), WEB_DIST: join(dir, 'no-dist'), COUNTER_RESULT_CLEAR_SECONDS: '90',
-  });
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { logs += chunk.toString(); done(); } });
-  app = await buildApp(config, { logger: { ...(loggerOptions('debug', 'json') as object), stream } });
-  await app.register(sandboxPlugin, {
-    dbFile: config.sandbox.db,
-    origin,
-    idpClients: [{ client_id: config.idp.clientId, client_secret: config.idp.clientSecret, redirect_uris: [`${origin}/auth/callback`], post_logout_redirect_uris: [`${origin}/`] }],
-  });
-  await app.listen({ port, host: '127.0.0.1' });
+  stack = await startBffStack({ captureLogs: true, env: { COUNTER_RESULT_CLEAR_SECONDS: '90' } });
+  ({ config, origin } = stack);
   [staff, citizen] = await Promise.all([signIn('staff01'), signIn('zhangsan')]);
 });
 
 afterAll(async () => {
-  await app?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 describe('who may use the counter', () => {
@@ -181,9 +121,9 @@ describe('redeeming a code the holder showed', () => {
     expect((await PDFDocument.load(bytes)).getPageCount()).toBeGreaterThan(0);
 
     // Neither the code nor the full identity number reached the logs.
-    expect(logs).toContain('counter.redeem');
-    expect(logs).not.toContain(household?.code);
-    expect(logs).not.toContain(ZHANGSAN_ID);
+    expect(logs()).toContain('counter.redeem');
+    expect(logs()).not.toContain(household?.code);
+    expect(logs()).not.toContain(ZHANGSAN_ID);
   });
 
   it('warns about an expired certificate and one the service item does not accept', async () => {
