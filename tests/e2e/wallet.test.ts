@@ -1,0 +1,116 @@
+// The wallet, certificate detail and mobile view pages in Chromium at 390x844 against the real
+// server and its embedded sandbox, signed in through the provider's own login page.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+
+let app: RunningApp;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
+  await browser?.close();
+  await app?.stop();
+});
+
+async function signedInPage(account: string): Promise<Page> {
+  const context = await phoneContext(browser);
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${app.origin}/`);
+  await page.getByRole('button', { name: '统一身份认证登录' }).click();
+  await page.locator('#account').fill(account);
+  await page.locator('#password').fill('demo123456');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${app.origin}/`);
+  return page;
+}
+
+async function axeProblems(page: Page): Promise<string[]> {
+  // Through the DevTools protocol: the app's CSP rightly refuses an injected inline <script>.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    return axe.run();
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
+
+describe("zhangsan's wallet", () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await signedInPage('zhangsan');
+  });
+
+  it('lists his certificates with their states in words', async () => {
+    const cards = page.locator('.license-card');
+    await expect.poll(() => cards.count()).toBeGreaterThan(3);
+    const states = await page.locator('.license-card .state-badge').allTextContents();
+    expect(states.filter((s) => s === '已过期')).toHaveLength(1);
+    expect(states.filter((s) => s === '已废止')).toHaveLength(1);
+    expect(states.filter((s) => /^30天内到期，剩\d+天$/.test(s))).toHaveLength(1);
+    expect(states).toContain('有效');
+    expect(await axeProblems(page)).toEqual([]);
+  });
+
+  it('refreshes from the 刷新 button and says so to screen readers', async () => {
+    await page.getByRole('button', { name: '刷新' }).click();
+    await expect.poll(() => page.locator('.wallet [role="status"]').textContent()).toMatch(/^已更新，共 \d+ 个证照$/);
+  });
+
+  it('opens a detail with the identity number masked, and reveals it only after confirmation', async () => {
+    await page.getByRole('link', { name: '居民户口簿' }).click();
+    await page.waitForURL(/\/licenses\//);
+    const masked = page.locator('.field-list__value', { hasText: /^\s*\d{4}\*+\d{3}[\dX]/ });
+    await expect.poll(() => masked.count()).toBeGreaterThan(0);
+    expect(await page.locator('main').textContent()).not.toContain('110101199003071233');
+    expect(await axeProblems(page)).toEqual([]);
+
+    await page.getByRole('button', { name: '显示' }).click();
+    const dialog = page.locator('.van-dialog');
+    await expect.poll(() => dialog.textContent()).toContain('将显示完整的身份证号等敏感信息，请注意周围环境');
+    await dialog.getByRole('button', { name: '显示' }).click();
+    await expect.poll(() => page.locator('main').textContent()).toContain('110101199003071233');
+    expect(await page.locator('[role="status"]', { hasText: '已显示完整信息' }).count()).toBe(1);
+  });
+
+  it('refuses to authorise an expired certificate and says why', async () => {
+    await page.goto(`${app.origin}/`);
+    await page.locator('.license-card', { hasText: '已过期' }).getByRole('link').click();
+    await page.waitForURL(/\/licenses\//);
+    const authorise = page.getByRole('button', { name: '授权使用' });
+    await expect.poll(() => authorise.isDisabled()).toBe(true);
+    expect(await page.locator('main').textContent()).toContain('证照已过期，无法授权使用');
+  });
+
+  it('opens the mobile view page with a watermark naming him, and refuses a made-up token', async () => {
+    await page.goto(`${app.origin}/`);
+    await page.getByRole('link', { name: '居民户口簿' }).click();
+    await page.getByRole('button', { name: '在手机上查看' }).click();
+    await page.waitForURL(/\/m\/license\?license_access_token=/);
+    await expect.poll(() => page.locator('.mview__name').textContent()).toBe('居民户口簿');
+    expect(await page.locator('.watermark__item').first().getAttribute('data-text')).toMatch(/^张\* \d{4}-\d{2}-\d{2} \d{2}:\d{2} 查看$/);
+    expect(await page.locator('main').textContent()).toMatch(/本查看链接将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 失效/);
+    expect(await axeProblems(page)).toEqual([]);
+
+    await page.goto(`${app.origin}/m/license?license_access_token=not-a-real-token`);
+    await expect.poll(() => page.getByRole('heading', { name: '访问令牌已过期或无效' }).isVisible()).toBe(true);
+  });
+});
+
+describe("王五's wallet", () => {
+  it('explains that there are no certificates yet and that paper documents remain valid', async () => {
+    const page = await signedInPage('wangwu');
+    await expect.poll(() => page.getByRole('heading', { name: '暂无电子证照' }).isVisible()).toBe(true);
+    expect(await page.locator('main').textContent()).toContain('纸质证件仍然有效');
+  });
+});
