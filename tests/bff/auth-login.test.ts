@@ -182,6 +182,20 @@ describe('login as a holder', () => {
     expect(sawForm).toBe(true);
   });
 
+  it('rate-limits /auth/login per client with a Chinese message', async () => {
+    const b = browser();
+    let last: Response | undefined;
+    for (let i = 0; i < 31; i++) {
+      last = await b.raw('GET', '/auth/login');
+      if (last.status === 429) break;
+      expect(last.status).toBe(303);
+    }
+    expect(last?.status).toBe(429);
+    const body = (await last!.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('RATE_LIMITED');
+    expect(body.error.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+
   it('never let a token, password, session id or identity number reach the browser or the logs', async () => {
     const browsers = [zhangsan];
     const seen = browsers.flatMap((b) => b.seen).join('\n');

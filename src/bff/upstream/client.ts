@@ -245,8 +245,12 @@ export class UpstreamClient {
       const e = err as Error;
       if (opts.signal?.aborted || this.#closing.signal.aborted) throw err;
       const timeout = e.name === 'TimeoutError' || (e.name === 'AbortError' && signal.aborted);
-      done('warn', { error: timeout ? 'timeout' : 'network', status }, 'upstream call failed');
-      throw new UpstreamUnavailableError(timeout ? 'timeout' : 'network', timeout ? `no answer within ${timeoutMs} ms` : `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+      const failure = new UpstreamUnavailableError(
+        timeout ? 'timeout' : 'network',
+        timeout ? `no answer within ${timeoutMs} ms` : `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+      );
+      done('warn', { error: failure.reason, detail: failure.detail, status }, 'upstream call failed');
+      throw failure;
     }
 
     let env: unknown;
