@@ -1,0 +1,184 @@
+// Issue 5's Done-when, in Chromium at 390x844 against the real server with its embedded
+// sandbox: sign in through the provider's page, authorise a use, read the QR with zbarimg,
+// redeem it as the counter system, see "used" arrive live, find it in history, revoke another.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+
+const run = promisify(execFile);
+const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+let app: RunningApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let shots: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  context = await phoneContext(browser);
+  page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(e.message));
+  shots = mkdtempSync(join(tmpdir(), 'ecert-qr-'));
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await app?.stop();
+  if (shots) rmSync(shots, { recursive: true, force: true });
+});
+
+async function signIn(account: string, password: string): Promise<void> {
+  await page.goto(`${app.origin}/login`);
+  await page.getByRole('button', { name: '统一身份认证登录' }).click();
+  await page.locator('#account').fill(account);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${app.origin}/`);
+}
+
+/** No serious or critical axe-core violation on the page as it stands. */
+async function axeProblems(): Promise<string[]> {
+  // Through the DevTools protocol, which the page's CSP (no inline scripts) does not govern.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    return axe.run();
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
+
+/** Screenshot of the QR alone, read by an independent decoder. */
+async function decodeQr(): Promise<string> {
+  const file = join(shots, `qr-${Date.now()}.png`);
+  await page.getByTestId('usage-card').screenshot({ path: file });
+  const { stdout } = await run('zbarimg', ['--raw', '-q', file]);
+  return stdout.trim();
+}
+
+async function counterSession(): Promise<string> {
+  const res = await fetch(`${app.origin}/sandbox/license-app/v1/security/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ app_key: 'counter-demo', app_secret: 'counter-demo-secret', account: 'counter01', password: 'counter01-pass' }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  const token = body.access_token;
+  if (!token) throw new Error(`counter login failed: ${JSON.stringify(body)}`);
+  return token;
+}
+
+async function getLicense(authCode: string, token: string): Promise<{ ack_code: string; errors?: Array<{ code: string }> }> {
+  const url = new URL(`${app.origin}/sandbox/license-app/v1/license/get_license`);
+  url.search = new URLSearchParams({ auth_code: authCode, access_token: token }).toString();
+  return (await fetch(url)).json() as Promise<{ ack_code: string; errors?: Array<{ code: string }> }>;
+}
+
+async function authoriseHouseholdRegister(): Promise<string> {
+  await page.goto(`${app.origin}/`);
+  await page.getByRole('link', { name: '居民户口簿' }).click();
+  await page.getByRole('link', { name: '授权使用' }).click();
+  await page.waitForURL(/\/authorise$/);
+  await page.getByRole('radio', { name: /户籍业务办理/ }).check();
+  await expect.poll(() => page.getByTestId('consent-confirm').isDisabled()).toBe(true);
+  await page.getByTestId('sensitive-consent').check();
+  await page.getByTestId('consent-confirm').click();
+  await page.waitForURL(/\/usage\/[^/]+$/);
+  await page.getByRole('img', { name: '用证二维码，供工作人员扫描' }).waitFor();
+  return new URL(page.url()).pathname.split('/').pop()!;
+}
+
+describe('the holder authorises a use and sees it used, live', () => {
+  let authCode = '';
+
+  it('signs in as zhangsan and the wallet shows his certificates with their states', async () => {
+    await signIn('zhangsan', 'demo123456');
+    const card = (name: string) => page.locator('article').filter({ has: page.getByRole('link', { name, exact: true }) });
+    await card('居民户口簿').first().waitFor();
+    expect(await card('居民户口簿').textContent()).toContain('有效');
+    expect(await card('机动车驾驶证').textContent()).toMatch(/30天内到期，剩(19|20)天/);
+    expect(await card('无犯罪记录证明').textContent()).toContain('已过期');
+    const estates = await card('不动产权证书').allTextContents();
+    expect(estates.some((t) => t.includes('已废止'))).toBe(true);
+    expect(estates.some((t) => t.includes('有效') && !t.includes('已废止'))).toBe(true);
+  });
+
+  it('authorises the household register for a service item after separate consent; the QR carries /c/{auth_code}', async () => {
+    await page.goto(`${app.origin}/`);
+    await page.getByRole('link', { name: '居民户口簿' }).click();
+    await page.getByRole('link', { name: '授权使用' }).click();
+    await page.waitForURL(/\/authorise$/);
+    await page.getByRole('radio', { name: /户籍业务办理/ }).check();
+    const summary = await page.locator('.consent-summary').textContent();
+    expect(summary).toContain('将在办理「户籍业务办理」时获取您的「居民户口簿」中的以下信息');
+    expect(summary).toContain('敏感');
+    expect(await page.getByTestId('consent-confirm').isDisabled()).toBe(true);
+    expect(await axeProblems()).toEqual([]);
+
+    await page.getByTestId('sensitive-consent').check();
+    await page.getByTestId('consent-confirm').click();
+    await page.waitForURL(/\/usage\/[^/]+$/);
+    await page.getByRole('img', { name: '用证二维码，供工作人员扫描' }).waitFor();
+    expect(await page.locator('#usage-code-heading').textContent()).toContain('居民户口簿');
+    expect(await page.textContent('main')).toContain('持证人：张*');
+
+    const url = await decodeQr();
+    expect(url).toMatch(new RegExp(`^${app.origin.replace(/[.:/]/g, '\\$&')}/c/[0-9A-Za-z_-]+$`));
+    authCode = url.split('/c/')[1]!;
+    const shown = (await page.getByTestId('usage-code-text').textContent())!.replace(/\s+/g, '');
+    expect(shown).toBe(authCode);
+    expect(await axeProblems()).toEqual([]);
+  });
+
+  it('shows "used" within 2 s of the counter system calling get_license, without a reload', async () => {
+    const navigations: string[] = [];
+    page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
+    const token = await counterSession();
+    const answer = await getLicense(authCode, token);
+    expect(answer.ack_code).toBe('SUCCESS');
+    const usedAt = Date.now();
+    await page.getByTestId('usage-used').waitFor({ timeout: 2000 });
+    expect(Date.now() - usedAt).toBeLessThan(2000);
+    expect(await page.getByTestId('usage-used').textContent()).toMatch(/已被 北京市东城区政务服务中心 使用/);
+    await expect.poll(() => page.getByTestId('usage-verdict').textContent()).toContain('用证码已被 北京市东城区政务服务中心 使用');
+    expect(await page.getByTestId('usage-verdict').getAttribute('aria-live')).toBe('assertive');
+    expect(navigations).toEqual([]);
+  });
+
+  it('lists the redemption in history, newest first', async () => {
+    await page.getByRole('link', { name: '查看用证记录' }).click();
+    await page.getByTestId('history-list').waitFor();
+    const entries = page.locator('[data-testid="history-list"] > li');
+    expect(await entries.first().getAttribute('data-kind')).toBe('redemption');
+    const first = await entries.first().textContent();
+    expect(first).toContain('北京市东城区政务服务中心 使用了您的证照');
+    expect(first).toContain('居民户口簿');
+    expect(first).toContain('方式：数据');
+    expect(await page.locator('[data-testid="history-list"]').textContent()).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
+    expect(await axeProblems()).toEqual([]);
+  });
+
+  it('revokes a second authorisation from the page, after which the code is refused upstream', async () => {
+    await authoriseHouseholdRegister();
+    const second = (await decodeQr()).split('/c/')[1]!;
+    expect(second).not.toBe(authCode);
+    await page.getByTestId('usage-revoke').click();
+    await page.getByRole('dialog').getByRole('button', { name: '撤销', exact: true }).click();
+    await page.getByTestId('usage-revoked').waitFor();
+    expect(await page.getByRole('img', { name: '用证二维码，供工作人员扫描' }).count()).toBe(0);
+
+    const answer = await getLicense(second, await counterSession());
+    expect(answer.ack_code).toBe('FAILURE');
+    expect(answer.errors?.[0]?.code).toBe('AUTH_CODE_REVOKED');
+    expect(problems).toEqual([]);
+  });
+});
