@@ -197,3 +197,8 @@ export interface MobileLicenseView {
   viewer: string | null;
   tokenExpiresAt: string;
 }
+
+/** POST /auth/logout: where the page goes next (the provider's end-session page, or /login). */
+export interface LogoutResponse {
+  redirectTo: string;
+}
