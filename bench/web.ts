@@ -88,6 +88,8 @@ function sizes(outDir: string): void {
   console.log(`  + WalletView chunk(s)    ${fmt(first.all)}  (JS ${fmt(first.js)}, CSS ${fmt(first.css)}) in ${wallet.size} files`);
   console.log(`  vs ${BUDGET_KB} KB budget         ${(kb(first.all) / BUDGET_KB).toFixed(2)}×  ${kb(first.all) <= BUDGET_KB ? 'within budget' : 'OVER BUDGET'}`);
   for (const [name, ref] of REFERENCES) console.log(`  vs ${name.padEnd(22)} ${(kb(first.all) / ref).toFixed(2)}×  (${ref} KB)`);
+  const byFile = [...wallet].map((f) => [f, gzipSize(outDir, f)] as const).sort((x, y) => y[1] - x[1]);
+  console.log(`  largest: ${byFile.slice(0, 5).map(([f, n]) => `${f.replace(/^assets\//, '')} ${fmt(n)}`).join(', ')}`);
 
   const lazy = (label: string, key: string | undefined) => {
     if (!key) return false;
@@ -106,7 +108,8 @@ function sizes(outDir: string): void {
     ['history page', /views\/usage\/HistoryView\.vue$/],
   ] as const) lazy(label, findKey(manifest, (k) => re.test(k)));
   // Issue 6: the counter's scanner, once it exists (barcode-detector / zxing-wasm, qr-scanner or jsQR).
-  const scannerKeys = Object.keys(manifest).filter((k) => /node_modules\/(barcode-detector|zxing-wasm|qr-scanner|jsqr)\/|composables\/useScanner/.test(k));
+  const scannerKeys = Object.keys(manifest).filter((k) => manifest[k]!.file.endsWith('.js')
+    && /node_modules\/(barcode-detector|zxing-wasm|qr-scanner|jsqr)\/|composables\/useScanner/.test(k));
   if (scannerKeys.length === 0) console.log('  scanner                  (no scanner chunk in this build)');
   for (const k of scannerKeys) lazy(`scanner: ${k.split('node_modules/')[1]?.split('/')[0] ?? k.split('/').pop()}`, k);
   for (const chunk of Object.values(manifest)) {
@@ -125,21 +128,26 @@ async function signIn(page: Page, origin: string): Promise<void> {
   await page.waitForURL(`${origin}/`);
 }
 
-/** Tap confirm and wait, in the page's own clock, until the QR has been painted. */
+/**
+ * Tap confirm and wait, in the page's own clock, until the QR has been painted. A string, so the
+ * TypeScript loader's helpers (esbuild's __name) do not leak into the page.
+ */
+const TAP_TO_QR = `new Promise((resolve) => {
+  const button = document.querySelector('[data-testid="consent-confirm"]');
+  let t0 = 0;
+  const painted = () => {
+    const qr = document.querySelector('[data-testid="usage-qr"]');
+    if (!qr || qr.getBoundingClientRect().width === 0) return false;
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+    return true;
+  };
+  new MutationObserver((_, obs) => { if (painted()) obs.disconnect(); }).observe(document.body, { childList: true, subtree: true });
+  t0 = performance.now();
+  button.click();
+})`;
+
 function tapToQr(page: Page): Promise<number> {
-  return page.evaluate(() => new Promise<number>((resolve) => {
-    const button = document.querySelector<HTMLButtonElement>('[data-testid="consent-confirm"]')!;
-    let t0 = 0;
-    const done = () => {
-      const qr = document.querySelector('[data-testid="usage-qr"]');
-      if (!qr || qr.getBoundingClientRect().width === 0) return false;
-      requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
-      return true;
-    };
-    new MutationObserver((_, obs) => done() && obs.disconnect()).observe(document.body, { childList: true, subtree: true });
-    t0 = performance.now();
-    button.click();
-  }));
+  return page.evaluate(TAP_TO_QR) as Promise<number>;
 }
 
 async function timing(outDir: string): Promise<void> {

@@ -179,6 +179,30 @@ describe('the holder authorises a use and sees it used, live', () => {
     const answer = await getLicense(second, await counterSession());
     expect(answer.ack_code).toBe('FAILURE');
     expect(answer.errors?.[0]?.code).toBe('AUTH_CODE_REVOKED');
+  });
+
+  it('makes one authorisation from a double tap, and revokes it from history', async () => {
+    await page.goto(`${app.origin}/history`);
+    const authorisations = page.locator('[data-testid="history-list"] > li[data-kind="authorisation"]');
+    await authorisations.first().waitFor();
+    const before = await authorisations.count();
+
+    await page.goto(`${app.origin}/`);
+    await page.getByRole('link', { name: '居民户口簿' }).click();
+    await page.getByRole('link', { name: '授权使用' }).click();
+    await page.getByRole('radio', { name: /户籍业务办理/ }).check();
+    await page.getByTestId('sensitive-consent').check();
+    await page.getByTestId('consent-confirm').dblclick();
+    await page.getByRole('img', { name: '用证二维码，供工作人员扫描' }).waitFor();
+
+    await page.getByRole('link', { name: '查看用证记录' }).click();
+    await expect.poll(() => authorisations.count()).toBe(before + 1);
+    const active = authorisations.filter({ hasText: '待使用' });
+    expect(await active.count()).toBe(1);
+    await active.getByRole('button', { name: '撤销对 北京市东城区政务服务中心 的授权' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: '撤销', exact: true }).click();
+    await expect.poll(() => authorisations.first().textContent()).toContain('已撤销');
+    expect(await authorisations.filter({ hasText: '待使用' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });
