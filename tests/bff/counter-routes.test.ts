@@ -104,6 +104,7 @@ describe('redeeming a code the holder showed', () => {
     const byKey = Object.fromEntries(r.fields.map((f) => [f.key, f]));
     expect(byKey.HZXM?.value).toBe('张三');
     expect(byKey.ZZ?.name).toBe('住址');
+    expect(byKey.CYRSFZJLX?.value).toBe('居民身份证');
     expect(byKey.CYRSFZJHM).toMatchObject({ value: '1101**********1233', sensitive: true, masked: true });
     expect(JSON.stringify(r)).not.toContain(ZHANGSAN_ID);
     // Catalogue order: the common head (证照名称 ...) before the issuing body at the tail.

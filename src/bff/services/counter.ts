@@ -14,7 +14,7 @@ import type {
   CounterWarning,
 } from '../../contract/counter.ts';
 import { BY_FUNCTION_HANDLE_PREFIX } from '../../contract/counter.ts';
-import type { CatalogueEntry, CurrentUser, DataFields, LicenseRecord, LicenseRecordWire, Operator } from '../../contract/upstream.ts';
+import { HOLDER_IDENTITY_TYPES, type CatalogueEntry, type CurrentUser, type DataFields, type LicenseRecord, type LicenseRecordWire, type Operator } from '../../contract/upstream.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import { ApiError } from '../errors.ts';
 import { maskIdentityNumber } from '../logging.ts';
@@ -76,6 +76,13 @@ function beijingDate(ms: number): string {
 
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** '111' -> 居民身份证; legacy 10 (18-digit ID card) and 40 (other) too (spec: data model). */
+function identityTypeName(code: string): string {
+  if (code === '10') return HOLDER_IDENTITY_TYPES['111'];
+  if (code === '40') return HOLDER_IDENTITY_TYPES['999'];
+  return (HOLDER_IDENTITY_TYPES as Record<string, string>)[code] ?? code;
 }
 
 export function licenseState(rec: Pick<LicenseRecord, 'begin_date' | 'expiry_date'>, now: number): { state: CounterLicenseState; daysLeft: number | null } {
@@ -249,6 +256,7 @@ export class CounterService {
       ZZMC: rec.name,
       ZZHM: rec.id_code,
       CYRMC: rec.holder_name,
+      CYRSFZJLX: rec.holder_identity_type,
       CYRSFZJHM: rec.holder_identity_num,
       FZJGMC: rec.issue_org_name,
       FZJGZZJGDM: rec.issue_org_code,
@@ -266,8 +274,9 @@ export class CounterService {
     for (const d of items) {
       seen.add(d.key);
       if (!d.is_show) continue;
-      const raw = rec.data_fields[d.key] ?? derived[d.key] ?? null;
+      let raw = rec.data_fields[d.key] ?? derived[d.key] ?? null;
       if (raw === null || raw === '') continue;
+      if (d.key === 'CYRSFZJLX') raw = identityTypeName(raw);
       fields.push(field(d.key, d.name, raw));
     }
     // Fields the catalogue (or an unreachable catalogue) does not name still show, under their key.
@@ -290,7 +299,7 @@ export class CounterService {
       idCode: idSensitive ? maskValue(rec.id_code) : rec.id_code,
       holderName: rec.holder_name,
       holderIdentityNum: rec.holder_identity_num.split(',').map((n) => maskIdentityNumber(n.trim())).join(', '),
-      holderIdentityType: rec.holder_identity_type,
+      holderIdentityType: identityTypeName(rec.holder_identity_type),
       issueOrgName: rec.issue_org_name,
       issueDate: rec.issue_date,
       beginDate: rec.begin_date,

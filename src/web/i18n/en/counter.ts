@@ -78,6 +78,8 @@ export const counter: Messages['counter'] = {
     validity: 'Valid',
     longTerm: 'Indefinitely',
     until: 'until {date}',
+    range: '{from} to {to}',
+    fromLongTerm: 'from {from}, indefinitely',
     fields: 'Certificate fields',
     maskedNote: 'Sensitive values marked * are partly hidden as required.',
     byFunction: 'By function',

@@ -76,6 +76,8 @@ export const counter = {
     validity: '有效期',
     longTerm: '长期有效',
     until: '至 {date}',
+    range: '{from} 至 {to}',
+    fromLongTerm: '{from} 起长期有效',
     fields: '照面信息',
     maskedNote: '带 * 的敏感信息已按规定部分隐藏。',
     byFunction: '依职能查验',
