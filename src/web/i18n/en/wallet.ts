@@ -44,6 +44,7 @@ export const wallet: Messages['wallet'] = {
     revealOk: 'Show',
     revealCancel: 'Cancel',
     revealed: 'Full details are shown',
+    openReplacement: 'Open the replacing certificate',
     hide: 'Hide',
     sensitive: 'Sensitive',
     masked: 'Partly hidden',

@@ -42,6 +42,7 @@ export const wallet = {
     revealOk: '显示',
     revealCancel: '取消',
     revealed: '已显示完整信息',
+    openReplacement: '查看替代证照',
     hide: '隐藏',
     sensitive: '敏感信息',
     masked: '部分隐藏',
