@@ -76,7 +76,9 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store, no-transform',
       'x-accel-buffering': 'no',
-      connection: 'keep-alive',
+      // The stream is its connection's last response: once it ends, the socket goes too, so a
+      // closing server never waits on a kept-alive stream socket.
+      connection: 'close',
     });
     res.flushHeaders();
 

@@ -53,6 +53,8 @@ export class AuthorisationService {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Kept in memory only, for revoking a code upstream at the holder's chosen expiry. */
   readonly #credentials = new Map<string, string>();
+  /** Fire-and-forget upstream calls, awaited at shutdown so none is cut off mid-request. */
+  readonly #background = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(deps: AuthorisationServiceDeps) {
@@ -70,11 +72,19 @@ export class AuthorisationService {
     for (const row of this.#d.store.open()) this.#schedule(row);
   }
 
-  close(): void {
+  /** Stops the timers and waits (briefly) for the upstream calls still running in the background. */
+  async close(): Promise<void> {
     this.#closed = true;
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     this.#credentials.clear();
+    const pending = Promise.allSettled([...this.#background]);
+    await Promise.race([pending, new Promise((r) => setTimeout(r, 3000).unref())]);
+  }
+
+  #track(work: Promise<unknown>): void {
+    const p = work.catch(() => undefined).finally(() => this.#background.delete(p));
+    this.#background.add(p);
   }
 
   // ---- create ----
@@ -284,7 +294,7 @@ export class AuthorisationService {
       this.#credentials.delete(row.id);
       const current = this.#d.store.byId(row.id);
       if (!current || this.#closed) return;
-      this.#refresh(current, credential).catch((err: unknown) => this.#d.log.warn({ err, authorisation: row.id }, 'expiry handling failed'));
+      this.#track(this.#refresh(current, credential).catch((err: unknown) => this.#d.log.warn({ err, authorisation: row.id }, 'expiry handling failed')));
     }, delay);
     timer.unref();
     this.#timers.set(row.id, timer);
@@ -299,7 +309,7 @@ export class AuthorisationService {
 
   #revokeQuietly(codes: string[], credential: string): void {
     for (const code of codes) {
-      this.#d.upstream.revokeAuthCode(code, credential).catch((err: unknown) => this.#d.log.debug({ err }, 'revoking a spare code failed'));
+      this.#track(this.#d.upstream.revokeAuthCode(code, credential).catch((err: unknown) => this.#d.log.debug({ err }, 'revoking a spare code failed')));
     }
   }
 
@@ -471,9 +481,8 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
   app.addHook('onReady', async () => service.resume());
   app.addHook('onListen', async () => feed.start());
   app.addHook('preClose', async () => {
-    await feed.stop();
     hub.endAll();
-    service.close();
+    await Promise.all([feed.stop(), service.close()]);
   });
   return { holder, authorisations: service, hub, feed };
 }

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Authorisation, AuthorisationStatusEvent, HistoryResponse, LicenseListResponse } from '../../src/contract/bff.ts';
+import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
+import { BffClient } from '../support/bff-client.ts';
+import { startBffStack, type BffStack } from '../support/bff-stack.ts';
+import { errorCode, SandboxClient, STAFF_OPERATOR } from '../support/sandbox-client.ts';
+
+// Authorising a use, its live status, revocation and history, over real HTTP: the BFF with the
+// sandbox mounted beside it, the holder signed in through the provider's form, and the counter
+// played by the counter-demo access system calling the sandbox directly.
+
+let stack: BffStack;
+let zhangsan: BffClient;
+let lisi: BffClient;
+let counter: SandboxClient;
+const licenseCodes = new Map<string, string>();
+/** Upstream calls by path, counted at the network edge. */
+const upstreamCalls: string[] = [];
+
+beforeAll(async () => {
+  stack = await startBffStack({
+    upstreamFetch: async (input, init) => {
+      upstreamCalls.push(new URL(String(input)).pathname);
+      return fetch(input, init);
+    },
+  });
+  zhangsan = new BffClient(stack.origin);
+  lisi = new BffClient(stack.origin);
+  await Promise.all([zhangsan.login('zhangsan'), lisi.login('lisi')]);
+  counter = await new SandboxClient(`${stack.origin}/sandbox/license-app/v1`).login('counter-demo');
+  const wallet = (await zhangsan.api<LicenseListResponse>('GET', '/api/licenses')).body;
+  for (const c of wallet.licenses) licenseCodes.set(`${c.licenseItemCode}:${c.state}`, c.licenseCode);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const license = (item: string, state = 'valid') => {
+  const code = licenseCodes.get(`${item}:${state}`);
+  if (!code) throw new Error(`张三 has no ${state} ${item}`);
+  return code;
+};
+let keys = 0;
+const newKey = () => `test-key-${Date.now()}-${++keys}`;
+
+function authorise(client: BffClient, over: Record<string, unknown> = {}) {
+  return client.api<Authorisation>('POST', '/api/authorisations', {
+    body: {
+      licenseCode: license(LICENSE_ITEM.householdRegister), serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds: 300,
+      idempotencyKey: newKey(), sensitiveConsent: true, ...over,
+    },
+  });
+}
+
+/** Reads `event: status` blocks from the BFF's SSE stream as they arrive. */
+async function openStream(client: BffClient, id: string) {
+  const ctrl = new AbortController();
+  const res = await fetch(`${stack.origin}/api/authorisations/${id}/events`, { headers: { cookie: client.jar.header(), accept: 'text/event-stream' }, signal: ctrl.signal });
+  const events: Array<{ at: number; data: AuthorisationStatusEvent }> = [];
+  let ended = false;
+  let wake: () => void = () => undefined;
+  if (res.ok && res.body) {
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += decoder.decode(value, { stream: true });
+        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (/^event: status$/m.test(block) && data) events.push({ at: Date.now(), data: JSON.parse(data) as AuthorisationStatusEvent });
+        }
+        wake();
+      }
+    })().catch(() => undefined).finally(() => {
+      ended = true;
+      wake();
+    });
+  }
+  return {
+    res,
+    events,
+    get ended() {
+      return ended;
+    },
+    close: () => ctrl.abort(),
+    async next(pred: (e: AuthorisationStatusEvent) => boolean, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = events.find((e) => pred(e.data));
+        if (hit) return hit;
+        if (ended || Date.now() > deadline) throw new Error(`no matching event; got ${JSON.stringify(events.map((e) => e.data.status))}`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 100);
+        });
+      }
+    },
+  };
+}
+
+describe('consent', () => {
+  it('refuses to share sensitive fields without the separate consent, and a validity out of bounds', async () => {
+    const res = await authorise(zhangsan, { sensitiveConsent: false });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('敏感个人信息') } });
+    expect((res.body as unknown as { error: { message: string } }).error.message).toContain('持有人身份证件号码');
+    const tooLong = await authorise(zhangsan, { validitySeconds: 86_400 });
+    expect(tooLong.status).toBe(400);
+  });
+
+  it('refuses an expired or an abolished certificate with the reason, and a service item that does not accept it', async () => {
+    const expired = await authorise(zhangsan, { licenseCode: license(LICENSE_ITEM.noCriminalRecord, 'expired'), serviceItemCode: SERVICE_ITEM.employmentRegistration });
+    expect(expired.status).toBe(409);
+    expect(expired.body).toMatchObject({ error: { code: 'CERTIFICATE_NOT_USABLE', message: expect.stringContaining('已过期') } });
+    const abolished = await authorise(zhangsan, { licenseCode: license(LICENSE_ITEM.realEstate, 'abolished'), serviceItemCode: SERVICE_ITEM.realEstateRegistration });
+    expect(abolished.status).toBe(409);
+    expect(abolished.body).toMatchObject({ error: { code: 'CERTIFICATE_NOT_USABLE', message: expect.stringContaining('已废止') } });
+    const wrongItem = await authorise(zhangsan, { serviceItemCode: SERVICE_ITEM.drivingLicenceAffairs });
+    expect(wrongItem.status).toBe(400);
+  });
+
+  it('makes one authorisation and one upstream code for a double tap, even a concurrent one', async () => {
+    const idempotencyKey = newKey();
+    const before = upstreamCalls.filter((p) => p.endsWith('/license/holder')).length;
+    const [a, b] = await Promise.all([authorise(zhangsan, { idempotencyKey }), authorise(zhangsan, { idempotencyKey })]);
+    const c = await authorise(zhangsan, { idempotencyKey });
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+    expect(b.body.id).toBe(a.body.id);
+    expect(c.body.authCode).toBe(a.body.authCode);
+    expect(upstreamCalls.filter((p) => p.endsWith('/license/holder')).length - before).toBe(1);
+    expect(a.body).toMatchObject({ status: 'active', serviceItemName: '户籍业务办理', orgName: '北京市东城区政务服务中心', redemptions: [] });
+    expect(a.body.qrUrl).toBe(`${stack.config.publicOrigin}/c/${a.body.authCode}`);
+    const life = Date.parse(a.body.expiresAt) - Date.parse(a.body.createdAt);
+    expect(life).toBeGreaterThan(295_000);
+    expect(life).toBeLessThanOrEqual(300_000);
+    // The same key for something else is refused rather than silently answered.
+    const reused = await authorise(zhangsan, { idempotencyKey, licenseCode: license(LICENSE_ITEM.marriage) });
+    expect(reused.status).toBe(409);
+  });
+
+  it("answers 404 for another holder's authorisation", async () => {
+    const mine = (await authorise(zhangsan)).body;
+    expect((await lisi.api('GET', `/api/authorisations/${mine.id}`)).status).toBe(404);
+    expect((await lisi.api('POST', `/api/authorisations/${mine.id}/revoke`)).status).toBe(404);
+    expect((await openStream(lisi, mine.id)).res.status).toBe(404);
+    expect((await zhangsan.api('GET', `/api/authorisations/${mine.id}`)).status).toBe(200);
+  });
+});
+
+describe('live status', () => {
+  it("pushes 'used' within a second of the counter's redemption, then closes the stream", async () => {
+    const auth = (await authorise(zhangsan, { validitySeconds: 120 })).body;
+    expect(Date.parse(auth.expiresAt) - Date.parse(auth.createdAt)).toBe(120_000);
+    const stream = await openStream(zhangsan, auth.id);
+    expect(stream.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect((await stream.next((e) => e.status === 'active')).data.redemptions).toEqual([]);
+    // Let the feed's long poll settle on the upstream before the counter acts.
+    await new Promise((r) => setTimeout(r, 200));
+
+    const redeemedAt = Date.now();
+    const env = await counter.get('/license/get_license', { auth_code: auth.authCode, operator_name: '赵六', biz_num: 'DC2026-TEST-1' });
+    expect(env.ack_code).toBe('SUCCESS');
+    const used = await stream.next((e) => e.status === 'used', 3000);
+    expect(used.at - redeemedAt).toBeLessThan(1000);
+    expect(used.data.redemptions).toEqual([expect.objectContaining({ interface: 'get_license', orgName: '北京市东城区政务服务中心', operatorName: '赵六' })]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stream.ended).toBe(true);
+
+    const read = (await zhangsan.api<Authorisation>('GET', `/api/authorisations/${auth.id}`)).body;
+    expect(read.status).toBe('used');
+    expect(read.redemptions).toHaveLength(1);
+  });
+
+  it('revokes a code so the upstream refuses it, idempotently, and a refresh revokes the code it replaces', async () => {
+    const auth = (await authorise(zhangsan)).body;
+    const stream = await openStream(zhangsan, auth.id);
+    await stream.next((e) => e.status === 'active');
+    const revoked = await zhangsan.api<Authorisation>('POST', `/api/authorisations/${auth.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('revoked');
+    await stream.next((e) => e.status === 'revoked', 2000);
+    expect(errorCode(await counter.get('/license/get_license', { auth_code: auth.authCode }))).toBe('AUTH_CODE_REVOKED');
+    expect((await zhangsan.api<Authorisation>('POST', `/api/authorisations/${auth.id}/revoke`)).body.status).toBe('revoked');
+
+    const old = (await authorise(zhangsan)).body;
+    const fresh = await authorise(zhangsan, { replaces: old.id });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.authCode).not.toBe(old.authCode);
+    expect((await zhangsan.api<Authorisation>('GET', `/api/authorisations/${old.id}`)).body.status).toBe('revoked');
+    expect(errorCode(await counter.get('/license/get_license', { auth_code: old.authCode }))).toBe('AUTH_CODE_REVOKED');
+    expect((await authorise(lisi, { licenseCode: license(LICENSE_ITEM.householdRegister), replaces: old.id })).status).toBe(404);
+  });
+});
+
+describe('history', () => {
+  it('lists authorisations and redemptions newest first, uses by function included, filterable by certificate', async () => {
+    const auth = (await authorise(zhangsan, { licenseCode: license(LICENSE_ITEM.marriage), serviceItemCode: SERVICE_ITEM.realEstateRegistration })).body;
+    expect((await counter.get('/license/get_license', { auth_code: auth.authCode, operator_name: '赵六' })).ack_code).toBe('SUCCESS');
+    // 依职能: the counter finds 张三's household register by his ID number and extracts it.
+    const byFn = await counter.post('/license/auth', {
+      identity_number: '110101199003071233', service_item_code: SERVICE_ITEM.householdAffairs, biz_num: 'DC2026-BYFN-1', operator: STAFF_OPERATOR,
+    });
+    expect(byFn.ack_code).toBe('SUCCESS');
+    expect((await counter.get('/license/get_license', { auth_code: byFn.auth_codes![0], operator_name: '赵六' })).ack_code).toBe('SUCCESS');
+
+    const all = (await zhangsan.api<HistoryResponse>('GET', '/api/history')).body.entries;
+    const times = all.map((e) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(all.find((e) => e.kind === 'authorisation' && e.authorisation?.id === auth.id)).toMatchObject({ licenseName: '结婚证', serviceItemName: '不动产登记' });
+    expect(all.find((e) => e.kind === 'redemption' && e.licenseCode === auth.licenseCode && !e.byFunction)).toMatchObject({
+      redemption: { interface: 'get_license', orgName: '北京市东城区政务服务中心', operatorName: '赵六' },
+    });
+    expect(all.find((e) => e.kind === 'redemption' && e.byFunction)).toMatchObject({ licenseName: '居民户口簿', serviceItemName: '户籍业务办理' });
+
+    const filtered = (await zhangsan.api<HistoryResponse>('GET', `/api/history?licenseCode=${auth.licenseCode}`)).body.entries;
+    expect(filtered.length).toBeGreaterThanOrEqual(2);
+    expect(filtered.every((e) => e.licenseCode === auth.licenseCode)).toBe(true);
+    expect((await lisi.api<HistoryResponse>('GET', `/api/history?licenseCode=${auth.licenseCode}`)).body.entries).toEqual([]);
+  });
+});
+
+describe('shutdown', () => {
+  it('ends open event streams and the feed promptly when the app closes', async () => {
+    const auth = (await authorise(zhangsan)).body;
+    const stream = await openStream(zhangsan, auth.id);
+    await stream.next((e) => e.status === 'active');
+    const started = Date.now();
+    await stack.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stream.ended).toBe(true);
+  });
+});
