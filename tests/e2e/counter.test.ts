@@ -190,6 +190,29 @@ describe('the counter scans the QR the holder shows', () => {
   });
 });
 
+describe('when the camera cannot be used', () => {
+  it('explains a refused camera permission with steps, and keeps the photo and typed fallbacks', async () => {
+    const denied = await launchBrowser(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
+    try {
+      const page = await (await phoneContext(denied)).newPage();
+      await signIn(page, '/counter', 'staff01');
+      await page.waitForURL(`${app.origin}/counter`);
+      await page.locator('#counter-biz-num').fill('DC2026-000779');
+      await page.locator('#counter-service-item').selectOption('DC-HJ-0001');
+      await page.getByRole('button', { name: '开始办件' }).click();
+      await page.getByRole('button', { name: '打开摄像头扫码' }).click();
+      const alert = page.getByRole('alert').filter({ hasText: '没有摄像头权限' });
+      await alert.waitFor();
+      expect(await alert.locator('li').count()).toBe(3);
+      expect(await page.getByRole('button', { name: '重试' }).isVisible()).toBe(true);
+      expect(await page.locator('.counter-upload__input').count()).toBe(1);
+      expect(await page.locator('#counter-manual-code').isVisible()).toBe(true);
+    } finally {
+      await denied.close();
+    }
+  });
+});
+
 describe('the code landing page for anyone else', () => {
   it('says what the code is, offers staff sign-in, and makes no call with the code', async () => {
     const code = await mintMarriageCode();
