@@ -206,3 +206,50 @@ describe('the holder authorises a use and sees it used, live', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('a code about to expire', () => {
+  it('is replaced by a fresh one about 15 s before expiry, and the old code is refused upstream', async () => {
+    // 30-second codes so the refresh happens within the test.
+    const short = await startApp({ AUTH_MIN_SECONDS: '30', AUTH_MAX_SECONDS: '30', HOLDER_CODE_TTL_SECONDS: '30' });
+    const ctx = await phoneContext(browser);
+    const tab = await ctx.newPage();
+    try {
+      await tab.goto(`${short.origin}/login`);
+      await tab.getByRole('button', { name: '统一身份认证登录' }).click();
+      await tab.locator('#account').fill('zhangsan');
+      await tab.locator('#password').fill('demo123456');
+      await tab.getByRole('button', { name: '登录' }).click();
+      await tab.waitForURL(`${short.origin}/`);
+      await tab.getByRole('link', { name: '居民户口簿' }).click();
+      await tab.getByRole('link', { name: '授权使用' }).click();
+      await tab.getByRole('radio', { name: /户籍业务办理/ }).check();
+      await tab.getByTestId('sensitive-consent').check();
+      await tab.getByTestId('consent-confirm').click();
+      await tab.waitForURL(/\/usage\/[^/]+$/);
+      const firstId = new URL(tab.url()).pathname.split('/').pop();
+      const firstCode = (await tab.getByTestId('usage-code-text').textContent())!.replace(/\s+/g, '');
+      expect(await tab.textContent('main')).toContain('用证码即将过期，将自动刷新');
+
+      await tab.waitForURL((u) => !u.pathname.endsWith(`/${firstId}`), { timeout: 25_000 });
+      await tab.getByRole('img', { name: '用证二维码，供工作人员扫描' }).waitFor();
+      const secondCode = (await tab.getByTestId('usage-code-text').textContent())!.replace(/\s+/g, '');
+      expect(secondCode).not.toBe(firstCode);
+      expect(await tab.getByTestId('usage-card').getAttribute('data-status')).toBe('active');
+
+      const login = await fetch(`${short.origin}/sandbox/license-app/v1/security/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ app_key: 'counter-demo', app_secret: 'counter-demo-secret', account: 'counter01', password: 'counter01-pass' }),
+      });
+      const token = ((await login.json()) as { access_token: string }).access_token;
+      const url = new URL(`${short.origin}/sandbox/license-app/v1/license/get_license`);
+      url.search = new URLSearchParams({ auth_code: firstCode, access_token: token }).toString();
+      const refused = (await (await fetch(url)).json()) as { ack_code: string; errors?: Array<{ code: string }> };
+      expect(refused.ack_code).toBe('FAILURE');
+      expect(refused.errors?.[0]?.code).toBe('AUTH_CODE_REVOKED');
+    } finally {
+      await ctx.close();
+      await short.stop();
+    }
+  });
+});
