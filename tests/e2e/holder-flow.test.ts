@@ -247,6 +247,11 @@ describe('a code about to expire', () => {
       const refused = (await (await fetch(url)).json()) as { ack_code: string; errors?: Array<{ code: string }> };
       expect(refused.ack_code).toBe('FAILURE');
       expect(refused.errors?.[0]?.code).toBe('AUTH_CODE_REVOKED');
+
+      // The fresh code is followed live like the first one.
+      url.search = new URLSearchParams({ auth_code: secondCode, access_token: token }).toString();
+      expect(((await (await fetch(url)).json()) as { ack_code: string }).ack_code).toBe('SUCCESS');
+      await tab.getByTestId('usage-used').waitFor({ timeout: 2000 });
     } finally {
       await ctx.close();
       await short.stop();
