@@ -52,7 +52,11 @@ router.beforeEach(async (to: RouteLocationNormalized) => {
     if (user && !to.query.error && to.query.popup !== '1') return safeReturnTo(to.query.return_to, homeOf(user.role));
     return true;
   }
-  if (!to.meta.requiresAuth) return true;
+  if (!to.meta.requiresAuth) {
+    // Public pages still show the menu to a signed-in visitor; nobody waits for the answer.
+    void session.load().catch(() => undefined);
+    return true;
+  }
 
   let user;
   try {
