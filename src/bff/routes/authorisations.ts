@@ -9,6 +9,7 @@ import { isFinal, type HolderServices } from '../services/authorisations.ts';
 import { Errors, LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
 
 const HEARTBEAT_MS = 15_000;
+const FALLBACK_POLL_MS = 3_000;
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z-]+$' }) });
 
@@ -91,6 +92,11 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     const heartbeat = setInterval(() => {
       if (!closed) res.write(': keep-alive\n\n');
     }, HEARTBEAT_MS);
+    // While the upstream feed is down, ask the upstream's list of uses instead; changes reach
+    // this stream through the hub like any other.
+    const fallback = setInterval(() => {
+      if (!closed && !s.feed.healthy) s.authorisations.get(session, first.id).catch(() => undefined);
+    }, FALLBACK_POLL_MS);
     // The expiry is pushed at its time even when nothing upstream happens.
     let expiryTimer: NodeJS.Timeout | undefined;
     const armExpiry = (): void => {
@@ -108,6 +114,7 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearInterval(fallback);
       clearTimeout(expiryTimer);
       unsubscribe();
       untrack();

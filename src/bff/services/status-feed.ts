@@ -51,7 +51,7 @@ export class StatusHub {
 }
 
 const FEED = 'license/auth_code/events';
-const MAX_BACKOFF_MS = 15_000;
+const MAX_BACKOFF_MS = 30_000;
 
 export interface EventFeedOptions {
   upstream: UpstreamClient;
