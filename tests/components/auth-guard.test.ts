@@ -33,11 +33,14 @@ const adapter: AxiosAdapter = (config) => {
 };
 
 beforeEach(async () => {
-  setActivePinia(createPinia());
   http.defaults.adapter = adapter;
   signedInAs = null;
   licensesAnswer = 200;
+  setActivePinia(createPinia());
   await router.replace('/m/license');
+  await flushPromises();
+  // A fresh page load: nothing known about the session yet.
+  setActivePinia(createPinia());
 });
 afterEach(() => {
   http.defaults.adapter = originalAdapter;
