@@ -243,8 +243,8 @@ export class AuthorisationService {
       try {
         await upstream.revokeAuthCode(row.auth_code, credential);
       } catch (err) {
-        // Already unusable upstream: nothing left to revoke.
-        if (!(err instanceof UpstreamError && (err.code === 'AUTH_CODE_EXPIRED' || err.code === 'AUTH_CODE_REVOKED'))) {
+        // Already unusable upstream (expired, revoked, or gone): nothing left to revoke.
+        if (!(err instanceof UpstreamError && ['AUTH_CODE_EXPIRED', 'AUTH_CODE_REVOKED', 'AUTH_CODE_INVALID'].includes(err.code))) {
           throw err instanceof UpstreamError ? upstreamErrorToApiError(err) : err;
         }
       }
