@@ -5,6 +5,7 @@ import { useSessionStore } from './stores/session';
 import { usePreferencesStore } from './stores/preferences';
 import { homeOf, safeReturnTo } from './composables/return-to';
 import { reportError } from './composables/useErrorBoundary';
+import { loadMessages, type LazyArea } from './i18n';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -14,6 +15,8 @@ declare module 'vue-router' {
     requiresAuth?: boolean;
     roles?: Role[];
     hideBack?: boolean;
+    /** Message areas this page needs beyond the first screen's (loaded before it renders). */
+    messages?: LazyArea[];
   }
 }
 
@@ -22,12 +25,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: () => import('./views/wallet/WalletView.vue'), meta: { titleKey: 'wallet.title', requiresAuth: true, roles: ['citizen'] } },
   { path: '/login', name: 'login', component: () => import('./views/auth/LoginView.vue'), meta: { titleKey: 'auth.title', hideBack: true } },
   { path: '/licenses/:licenseCode', name: 'license', component: () => import('./views/wallet/LicenseDetailView.vue'), props: true, meta: { titleKey: 'wallet.detailTitle', requiresAuth: true, roles: ['citizen'] } },
-  { path: '/licenses/:licenseCode/authorise', name: 'authorise', component: () => import('./views/usage/AuthoriseView.vue'), props: true, meta: { titleKey: 'usage.authoriseTitle', requiresAuth: true, roles: ['citizen'] } },
-  { path: '/usage/:id', name: 'usage-code', component: () => import('./views/usage/UsageCodeView.vue'), props: true, meta: { titleKey: 'usage.codeTitle', requiresAuth: true, roles: ['citizen'] } },
-  { path: '/history', name: 'history', component: () => import('./views/usage/HistoryView.vue'), meta: { titleKey: 'history.title', requiresAuth: true, roles: ['citizen'] } },
+  { path: '/licenses/:licenseCode/authorise', name: 'authorise', component: () => import('./views/usage/AuthoriseView.vue'), props: true, meta: { titleKey: 'usage.authoriseTitle', requiresAuth: true, roles: ['citizen'], messages: ['usage'] } },
+  { path: '/usage/:id', name: 'usage-code', component: () => import('./views/usage/UsageCodeView.vue'), props: true, meta: { titleKey: 'usage.codeTitle', requiresAuth: true, roles: ['citizen'], messages: ['usage', 'history'] } },
+  { path: '/history', name: 'history', component: () => import('./views/usage/HistoryView.vue'), meta: { titleKey: 'history.title', requiresAuth: true, roles: ['citizen'], messages: ['usage', 'history'] } },
   { path: '/m/license', name: 'mobile-view', component: () => import('./views/mobile/MobileLicenseView.vue'), meta: { titleKey: 'mobile.title', hideBack: true } },
-  { path: '/counter', name: 'counter', component: () => import('./views/counter/CounterView.vue'), meta: { titleKey: 'counter.title', requiresAuth: true, roles: ['counter_staff'] } },
-  { path: '/c/:authCode', name: 'code-landing', component: () => import('./views/counter/CodeLandingView.vue'), props: true, meta: { titleKey: 'counter.landingTitle', hideBack: true } },
+  { path: '/counter', name: 'counter', component: () => import('./views/counter/CounterView.vue'), meta: { titleKey: 'counter.title', requiresAuth: true, roles: ['counter_staff'], messages: ['counter'] } },
+  { path: '/c/:authCode', name: 'code-landing', component: () => import('./views/counter/CodeLandingView.vue'), props: true, meta: { titleKey: 'counter.landingTitle', hideBack: true, messages: ['counter'] } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { titleKey: 'notFound.title' } },
 ];
 
@@ -36,6 +39,9 @@ export const router = createRouter({
   routes,
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
 });
+
+// After the guards (so a redirect to login loads nothing extra), before the page renders.
+router.beforeResolve((to) => loadMessages(to.meta.messages ?? []));
 
 function toLogin(returnTo: string) {
   return { name: 'login', query: { return_to: returnTo } } as const;

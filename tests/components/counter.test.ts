@@ -1,11 +1,15 @@
 // The counter's parts as staff use them: a result that takes itself off the screen, the typed
 // code and the ID number checked before anything is sent.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mount } from '@vue/test-utils';
 import type { CounterRedemption } from '@contract/counter';
 import CounterResult from '../../src/web/components/counter/CounterResult.vue';
 import CounterScanner from '../../src/web/components/counter/CounterScanner.vue';
 import CounterByFunction from '../../src/web/components/counter/CounterByFunction.vue';
+import { loadMessages } from '../../src/web/i18n';
+
+// These pages' messages load with their route; a mounted component needs them loaded first.
+beforeAll(() => loadMessages(['counter']));
 
 const result: CounterRedemption = {
   licenseCode: 'L1', licenseItemCode: '100010601000021135110001', name: '居民户口簿', idCode: '1.2.156.3005.2.1', holderName: '张三',

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import ConsentSummary from '../../src/web/components/usage/ConsentSummary.vue';
+import { loadMessages } from '../../src/web/i18n';
+
+// These pages' messages load with their route; a mounted component needs them loaded first.
+beforeAll(() => loadMessages(['usage']));
 
 const base = {
   orgName: '北京市东城区政务服务中心',

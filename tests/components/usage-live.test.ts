@@ -1,7 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineComponent, h, ref } from 'vue';
 import { mount } from '@vue/test-utils';
 import { useServerEvents } from '../../src/web/composables/useServerEvents';
+import { loadMessages } from '../../src/web/i18n';
+
+// These pages' messages load with their route; a mounted component needs them loaded first.
+beforeAll(() => loadMessages(['usage', 'history']));
 
 /** The browser's EventSource, played by hand: the network edge of the live status. */
 class FakeEventSource {

@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { flushPromises, mount } from '@vue/test-utils';
 import jsQR from 'jsqr';
 import UsageQrCode from '../../src/web/components/usage/UsageQrCode.vue';
+import { loadMessages } from '../../src/web/i18n';
+
+// These pages' messages load with their route; a mounted component needs them loaded first.
+beforeAll(() => loadMessages(['usage']));
 
 /** Paints the SVG's module path into an RGBA bitmap and reads it with an independent decoder. */
 function decodeSvg(svg: Element): string | null {

@@ -1,14 +1,11 @@
-import type { Messages } from './zh-CN';
+import type { CoreMessages } from './zh-CN';
 import { auth } from './en/auth';
 import { wallet } from './en/wallet';
-import { usage } from './en/usage';
-import { history } from './en/history';
 import { mobile } from './en/mobile';
-import { counter } from './en/counter';
 import { elder } from './en/elder';
 
-export const en: Messages = {
-  auth, wallet, usage, history, mobile, counter, elder,
+export const en: CoreMessages = {
+  auth, wallet, mobile, elder,
   app: {
     title: 'E-Certificates',
     skipToContent: 'Skip to main content',

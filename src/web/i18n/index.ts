@@ -1,14 +1,24 @@
-// A deliberately small i18n: Chinese is bundled, English is loaded on first use. vue-i18n
-// would add ~15 KB gzip to the first screen for what one lookup function does here.
-import { ref, watch } from 'vue';
-import { zhCN, type Messages } from './zh-CN';
+// A deliberately small i18n: Chinese is bundled for the first screen, English is loaded on
+// first use, and the areas only some pages need (usage, history, counter) are loaded with
+// those pages. vue-i18n would add ~15 KB gzip to the first screen for what one lookup does here.
+import { ref, shallowRef, watch } from 'vue';
+import { zhCN, type CoreMessages, type LazyArea, type LazyMessages, type Messages } from './zh-CN';
 
 export type Locale = 'zh-CN' | 'en';
+export type { LazyArea };
 
 const STORAGE_KEY = 'ecert.locale';
-const loaded: Partial<Record<Locale, Messages>> = { 'zh-CN': zhCN };
-const current = ref<Messages>(zhCN);
+const core: Partial<Record<Locale, CoreMessages>> = { 'zh-CN': zhCN };
+const current = shallowRef<Messages>(zhCN);
 export const locale = ref<Locale>('zh-CN');
+/** Areas some page has asked for; a language switch reloads them in the new language. */
+const wantedAreas = new Set<LazyArea>();
+
+type AreaModule = Record<string, LazyMessages[LazyArea]>;
+const areaLoaders: Record<Locale, Record<string, () => Promise<unknown>>> = {
+  'zh-CN': import.meta.glob(['./zh-CN/usage.ts', './zh-CN/history.ts', './zh-CN/counter.ts']),
+  en: import.meta.glob(['./en/usage.ts', './en/history.ts', './en/counter.ts']),
+};
 
 function storedLocale(): Locale | null {
   try {
@@ -19,16 +29,38 @@ function storedLocale(): Locale | null {
   }
 }
 
-async function load(l: Locale): Promise<Messages> {
-  const cached = loaded[l];
+async function loadCore(l: Locale): Promise<CoreMessages> {
+  const cached = core[l];
   if (cached) return cached;
   const messages = (await import('./en')).en;
-  loaded[l] = messages;
+  core[l] = messages;
   return messages;
 }
 
+async function loadAreas(l: Locale, areas: Iterable<LazyArea>): Promise<Partial<LazyMessages>> {
+  const entries = await Promise.all(
+    [...areas].map(async (area) => {
+      const load = areaLoaders[l][`./${l}/${area}.ts`];
+      if (!load) throw new Error(`no messages for ${area}`);
+      const mod = (await load()) as AreaModule;
+      return [area, mod[area]] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Makes sure the named areas' messages are there before a page that uses them renders. */
+export async function loadMessages(areas: readonly LazyArea[]): Promise<void> {
+  const missing = areas.filter((a) => !current.value[a]);
+  areas.forEach((a) => wantedAreas.add(a));
+  if (missing.length === 0) return;
+  const loaded = await loadAreas(locale.value, missing);
+  current.value = { ...current.value, ...loaded };
+}
+
 export async function setLocale(l: Locale): Promise<void> {
-  current.value = await load(l);
+  const [base, areas] = await Promise.all([loadCore(l), loadAreas(l, wantedAreas)]);
+  current.value = { ...base, ...areas };
   locale.value = l;
   try {
     localStorage.setItem(STORAGE_KEY, l);

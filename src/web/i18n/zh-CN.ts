@@ -1,14 +1,11 @@
 import { auth } from './zh-CN/auth';
 import { wallet } from './zh-CN/wallet';
-import { usage } from './zh-CN/usage';
-import { history } from './zh-CN/history';
 import { mobile } from './zh-CN/mobile';
-import { counter } from './zh-CN/counter';
 import { elder } from './zh-CN/elder';
 
 // Simplified Chinese is the app's first language; every key here must exist in en.ts too.
 export const zhCN = {
-  auth, wallet, usage, history, mobile, counter, elder,
+  auth, wallet, mobile, elder,
   app: {
     title: '电子证照',
     skipToContent: '跳到主要内容',
@@ -43,4 +40,13 @@ export const zhCN = {
 };
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
-export type Messages = Shape<typeof zhCN>;
+
+/** The areas only some pages need: loaded with those pages (router meta `messages`). */
+export interface LazyMessages {
+  usage: Shape<typeof import('./zh-CN/usage').usage>;
+  history: Shape<typeof import('./zh-CN/history').history>;
+  counter: Shape<typeof import('./zh-CN/counter').counter>;
+}
+export type LazyArea = keyof LazyMessages;
+export type CoreMessages = Shape<typeof zhCN>;
+export type Messages = CoreMessages & Partial<LazyMessages>;

@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { CoreMessages } from '../zh-CN';
 
-export const auth: Messages['auth'] = {
+export const auth: CoreMessages['auth'] = {
   title: 'Sign in',
   heading: 'Unified identity sign-in',
   intro: 'Sign in with your Beijing unified identity account to view and use your own e-certificates.',

@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { LazyMessages } from '../zh-CN';
 
-export const counter: Messages['counter'] = {
+export const counter: LazyMessages['counter'] = {
   title: 'Counter check',
   landingTitle: 'E-certificate usage code',
   paperAccepted: 'E-certificates are not the only way: paper documents remain accepted as before.',

@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { CoreMessages } from '../zh-CN';
 
-export const elder: Messages['elder'] = {
+export const elder: CoreMessages['elder'] = {
   label: 'Elder mode',
   hint: 'Larger text and buttons, simpler pages',
   on: 'Elder mode is on',

@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { LazyMessages } from '../zh-CN';
 
-export const history: Messages['history'] = {
+export const history: LazyMessages['history'] = {
   title: 'Usage history',
   filterLabel: 'Filter by certificate',
   allLicenses: 'All certificates',

@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { CoreMessages } from '../zh-CN';
 
-export const mobile: Messages['mobile'] = {
+export const mobile: CoreMessages['mobile'] = {
   title: 'Certificate view',
   holder: 'Holder',
   issuer: 'Issued by',

@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { LazyMessages } from '../zh-CN';
 
-export const usage: Messages['usage'] = {
+export const usage: LazyMessages['usage'] = {
   authoriseTitle: 'Authorise a use',
   codeTitle: 'Show certificate',
   consent: {

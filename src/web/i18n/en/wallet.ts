@@ -1,6 +1,6 @@
-import type { Messages } from '../zh-CN';
+import type { CoreMessages } from '../zh-CN';
 
-export const wallet: Messages['wallet'] = {
+export const wallet: CoreMessages['wallet'] = {
   title: 'My e-certificates',
   detailTitle: 'Certificate',
   intro: 'Show your own e-certificates at a service counter or in an online application. Paper documents remain valid.',
