@@ -60,6 +60,15 @@ export function newSecretToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * A usage code: exactly the spec's 128 bits, base64url (22 characters). A holder may have to
+ * read it aloud or type it at a counter, and a shorter payload keeps the QR coarse enough for
+ * old counter cameras; the short life, single binding and rate limits carry the rest.
+ */
+export function newUsageCode(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 function newLicenseCode(): string {
   return randomUUID().replace(/-/g, '');
 }
@@ -395,7 +404,7 @@ export class LicenseService {
 
   private mintCode(p: { license: LicenseRecord; origin: AuthCodeOrigin; mintedBy: string; ttlMs: number; serviceItemCode?: string | null;
     serviceItemName?: string | null; bizNum?: string | null; holderIdentityNum?: string | null; boundTo?: string | null }): string {
-    const code = newSecretToken();
+    const code = newUsageCode();
     const now = this.now();
     this.st.insertCode.run({
       auth_code: code, license_code: p.license.license_code, origin: p.origin, minted_by: p.mintedBy,

@@ -55,7 +55,7 @@ describe('6.6 holder authorisation', () => {
     expect(data.map((r) => r.name).sort()).toEqual(['居民户口簿', '结婚证']);
     expect(data.every((r) => r.license_status === 'ISSUED' && r.holder_identity_num === ZHANGSAN && typeof r.data_fields === 'object')).toBe(true);
     expect(auth_codes).toHaveLength(2);
-    for (const code of auth_codes) expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
+    for (const code of auth_codes) expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 bits, base64url
     expect(new Set(auth_codes).size).toBe(2);
     // Only the changed (new) 不动产权证书 is offered, never the abolished one.
     const estate = await authorise(SERVICE_ITEM.realEstateRegistration);

@@ -13,7 +13,8 @@ export async function upstreamPlugin(app: FastifyInstance, config: Config, optio
   const { holder, counter } = createUpstreamClients(config, app.log, options);
   app.decorate('upstream', holder);
   app.decorate('counterUpstream', counter);
-  app.addHook('onClose', async () => {
+  // preClose: the embedded sandbox is reached over this very server, which onClose has already shut.
+  app.addHook('preClose', async () => {
     await Promise.allSettled([holder.close(), counter.close()]);
   });
 }
