@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, TEST_IDP_CLIENT, type RunningSandbox } from '../support/sandbox-server.ts';
 import { SandboxClient, STAFF_OPERATOR, errorCode, type AnyEnvelope } from '../support/sandbox-client.ts';
-import { loginAtIdp, revokeAtIdp } from '../support/idp-login.ts';
+import { loginAtIdp, logoutAtIdp, revokeAtIdp } from '../support/idp-login.ts';
 import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/seed.ts';
 import type { AuthCodeEvent, AuthCodeUse, LicenseRecord } from '../../src/contract/upstream.ts';
@@ -61,6 +61,17 @@ describe('6.6 holder authorisation', () => {
     const estate = await authorise(SERVICE_ITEM.realEstateRegistration);
     expect(estate.data.filter((r) => r.license_item_code === LICENSE_ITEM.realEstate)).toHaveLength(1);
     expect(estate.data.find((r) => r.license_item_code === LICENSE_ITEM.realEstate)?.correlative_license).toBeTruthy();
+  });
+
+  it('refuses the same credential once the holder has signed out at the provider', async () => {
+    const login = await loginAtIdp({
+      issuer: sb.issuer, clientId: TEST_IDP_CLIENT.client_id, clientSecret: TEST_IDP_CLIENT.client_secret,
+      redirectUri: TEST_IDP_CLIENT.redirect_uri, account: 'zhangsan', password: DEMO_PASSWORD,
+    });
+    const body = { service_item_code: SERVICE_ITEM.householdAffairs, service_item_name: '测试', biz_num: 'H-2', credential: login.access_token, cas_no: 'sandbox-idp' };
+    expect((await holderApp.post('/license/holder', body)).ack_code).toBe('SUCCESS');
+    await logoutAtIdp({ issuer: sb.issuer, idToken: login.id_token, cookies: login.cookies });
+    expect(errorCode(await holderApp.post('/license/holder', body))).toBe('CREDENTIAL_INVALID');
   });
 
   it('returns nothing for an item that accepts none of the holder\'s certificates, NOT_FOUND for an unknown item', async () => {
