@@ -377,7 +377,11 @@ export class AuthorisationService {
       });
     }
     const shown = licenseCode ? entries.filter((e) => e.licenseCode === licenseCode) : entries;
-    shown.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.kind === b.kind ? 0 : a.kind === 'redemption' ? -1 : 1));
+    // Upstream times are whole seconds (spec envelope format), ours are milliseconds: compare at
+    // the upstream's precision, so a code used within a second of its authorisation still lists
+    // the use first.
+    const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    shown.sort((a, b) => second(b.at) - second(a.at) || (a.kind === b.kind ? 0 : a.kind === 'redemption' ? -1 : 1));
     return { entries: shown };
   }
 
