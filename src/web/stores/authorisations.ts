@@ -110,7 +110,8 @@ export const useAuthorisationsStore = defineStore('authorisations', () => {
 
   async function loadHistory(licenseCode?: string): Promise<HistoryEntry[]> {
     const { entries } = await fetchHistory(licenseCode);
-    history.value = [...entries].sort((x, y) => Date.parse(y.at) - Date.parse(x.at));
+    // The BFF orders them (newest first, at the upstream's one-second precision); keep that order.
+    history.value = entries;
     return history.value;
   }
 
