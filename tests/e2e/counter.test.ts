@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+import { launchBrowser, phoneContext, signIn, startApp, type RunningApp } from '../support/e2e.ts';
 import { loginAtIdp } from '../support/idp-login.ts';
 import { SandboxClient } from '../support/sandbox-client.ts';
 
@@ -29,13 +29,6 @@ let staffContext: BrowserContext;
 const external: string[] = [];
 const problems: string[] = [];
 
-async function signIn(page: Page, path: string, account: string): Promise<void> {
-  await page.goto(`${app.origin}${path}`);
-  await page.getByRole('button', { name: '统一身份认证登录' }).click();
-  await page.locator('#account').fill(account);
-  await page.locator('#password').fill('demo123456');
-  await page.getByRole('button', { name: '登录' }).click();
-}
 
 /** The holder flow: authorise 居民户口簿 for 户籍业务办理 and screenshot the QR it shows. */
 async function holderQr(file: string): Promise<string> {
@@ -91,7 +84,7 @@ afterAll(async () => {
 
 describe('the counter scans the QR the holder shows', () => {
   it("reads the holder's QR through the camera, shows 张三's data, downloads the archive PDF, and the holder sees the use", async () => {
-    await signIn(holder, '/', 'zhangsan');
+    await signIn(holder, app.origin, 'zhangsan', '/');
     await holder.waitForURL(`${app.origin}/`);
     const png = join(dir, 'qr.png');
     const qrUrl = await holderQr(png);
@@ -114,7 +107,7 @@ describe('the counter scans the QR the holder shows', () => {
     staff.on('response', (r) => r.url().endsWith('.wasm') && wasm.push(`${r.status()} ${r.headers()['content-type']}`));
     staff.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname));
 
-    await signIn(staff, '/counter', 'staff01');
+    await signIn(staff, app.origin, 'staff01', '/counter');
     await staff.waitForURL(`${app.origin}/counter`);
     await staff.getByText('纸质证件或材料的，仍然照常受理').waitFor();
     await startCase('DC2026-000777');
@@ -195,7 +188,7 @@ describe('when the camera cannot be used', () => {
     const denied = await launchBrowser(['--use-fake-device-for-media-stream', '--deny-permission-prompts']);
     try {
       const page = await (await phoneContext(denied)).newPage();
-      await signIn(page, '/counter', 'staff01');
+      await signIn(page, app.origin, 'staff01', '/counter');
       await page.waitForURL(`${app.origin}/counter`);
       await page.locator('#counter-biz-num').fill('DC2026-000779');
       await page.locator('#counter-service-item').selectOption('DC-HJ-0001');

@@ -3,15 +3,14 @@
 // redeem it as the counter system, see "used" arrive live, find it in history, revoke another.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+import { launchBrowser, phoneContext, seriousA11yProblems, signIn, startApp, type RunningApp } from '../support/e2e.ts';
 
 const run = promisify(execFile);
-const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
 let app: RunningApp;
 let browser: Browser;
@@ -35,27 +34,7 @@ afterAll(async () => {
   if (shots) rmSync(shots, { recursive: true, force: true });
 });
 
-async function signIn(account: string, password: string): Promise<void> {
-  await page.goto(`${app.origin}/login`);
-  await page.getByRole('button', { name: '统一身份认证登录' }).click();
-  await page.locator('#account').fill(account);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(`${app.origin}/`);
-}
 
-/** No serious or critical axe-core violation on the page as it stands. */
-async function axeProblems(): Promise<string[]> {
-  // Through the DevTools protocol, which the page's CSP (no inline scripts) does not govern.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
-    return axe.run();
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-}
 
 /** Screenshot of the QR alone, read by an independent decoder. */
 async function decodeQr(): Promise<string> {
@@ -101,7 +80,8 @@ describe('the holder authorises a use and sees it used, live', () => {
   let authCode = '';
 
   it('signs in as zhangsan and the wallet shows his certificates with their states', async () => {
-    await signIn('zhangsan', 'demo123456');
+    await signIn(page, app.origin, 'zhangsan', '/login');
+    await page.waitForURL(`${app.origin}/`);
     const card = (name: string) => page.locator('article').filter({ has: page.getByRole('link', { name, exact: true }) });
     await card('居民户口簿').first().waitFor();
     expect(await card('居民户口簿').textContent()).toContain('有效');
@@ -122,7 +102,7 @@ describe('the holder authorises a use and sees it used, live', () => {
     expect(summary).toContain('将在办理「户籍业务办理」时获取您的「居民户口簿」中的以下信息');
     expect(summary).toContain('敏感');
     expect(await page.getByTestId('consent-confirm').isDisabled()).toBe(true);
-    expect(await axeProblems()).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
 
     await page.getByTestId('sensitive-consent').check();
     await page.getByTestId('consent-confirm').click();
@@ -136,7 +116,7 @@ describe('the holder authorises a use and sees it used, live', () => {
     authCode = url.split('/c/')[1]!;
     const shown = (await page.getByTestId('usage-code-text').textContent())!.replace(/\s+/g, '');
     expect(shown).toBe(authCode);
-    expect(await axeProblems()).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
   });
 
   it('shows "used" within 2 s of the counter system calling get_license, without a reload', async () => {
@@ -164,7 +144,7 @@ describe('the holder authorises a use and sees it used, live', () => {
     expect(first).toContain('居民户口簿');
     expect(first).toContain('方式：数据');
     expect(await page.locator('[data-testid="history-list"]').textContent()).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
-    expect(await axeProblems()).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
   });
 
   it('revokes a second authorisation from the page, after which the code is refused upstream', async () => {

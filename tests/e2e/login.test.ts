@@ -1,10 +1,9 @@
 // Issue 4's Done-when, in Chromium at 390x844 against the real server and its embedded identity
 // provider: a protected page asks to sign in, the provider's own login page signs zhangsan in,
 // the browser lands back on the page first asked for, survives a reload, and signs out.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+import { launchBrowser, phoneContext, seriousA11yProblems, startApp, type RunningApp } from '../support/e2e.ts';
 
 let app: RunningApp;
 let browser: Browser;
@@ -25,20 +24,6 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
-
-async function axeProblems(): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the app's CSP (script-src 'self') rightly refuses
-  // an injected inline <script>, and the test should not loosen it.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
-    return axe.run();
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-}
 
 describe('signing in through the unified identity platform', () => {
   it('takes a signed-out visitor of /history through the provider and back to /history, keeps them signed in across a reload, and signs out', async () => {
@@ -46,7 +31,7 @@ describe('signing in through the unified identity platform', () => {
     await page.waitForURL((u) => u.pathname === '/login');
     expect(new URL(page.url()).searchParams.get('return_to')).toBe('/history');
     await expect.poll(() => page.getByRole('heading', { name: '统一身份认证登录' }).isVisible()).toBe(true);
-    expect(await axeProblems()).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
 
     await page.getByRole('button', { name: '统一身份认证登录' }).click();
     // The provider's real login page, not ours.

@@ -1,14 +1,12 @@
 // The wallet, certificate detail and mobile view pages in Chromium at 390x844 against the real
 // server and its embedded sandbox, signed in through the provider's own login page.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+import { launchBrowser, phoneContext, seriousA11yProblems, signIn, startApp, type RunningApp } from '../support/e2e.ts';
 
 let app: RunningApp;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
-const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startApp(), launchBrowser()]);
@@ -24,26 +22,11 @@ async function signedInPage(account: string): Promise<Page> {
   const context = await phoneContext(browser);
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(`${app.origin}/`);
-  await page.getByRole('button', { name: '统一身份认证登录' }).click();
-  await page.locator('#account').fill(account);
-  await page.locator('#password').fill('demo123456');
-  await page.getByRole('button', { name: '登录' }).click();
+  await signIn(page, app.origin, account);
   await page.waitForURL(`${app.origin}/`);
   return page;
 }
 
-async function axeProblems(page: Page): Promise<string[]> {
-  // Through the DevTools protocol: the app's CSP rightly refuses an injected inline <script>.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
-    return axe.run();
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-}
 
 describe("zhangsan's wallet", () => {
   let page: Page;
@@ -59,7 +42,7 @@ describe("zhangsan's wallet", () => {
     expect(states.filter((s) => s === '已废止')).toHaveLength(1);
     expect(states.filter((s) => /^30天内到期，剩\d+天$/.test(s))).toHaveLength(1);
     expect(states).toContain('有效');
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
   });
 
   it('refreshes from the 刷新 button and says so to screen readers', async () => {
@@ -73,7 +56,7 @@ describe("zhangsan's wallet", () => {
     const masked = page.locator('.field-list__value', { hasText: /^\s*\d{4}\*+\d{3}[\dX]/ });
     await expect.poll(() => masked.count()).toBeGreaterThan(0);
     expect(await page.locator('main').textContent()).not.toContain('110101199003071233');
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
 
     await page.getByRole('button', { name: '显示' }).click();
     const dialog = page.locator('.van-dialog');
@@ -100,7 +83,7 @@ describe("zhangsan's wallet", () => {
     await expect.poll(() => page.locator('.mview__name').textContent()).toBe('居民户口簿');
     expect(await page.locator('.watermark__item').first().getAttribute('data-text')).toMatch(/^张\* \d{4}-\d{2}-\d{2} \d{2}:\d{2} 查看$/);
     expect(await page.locator('main').textContent()).toMatch(/本查看链接将于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 失效/);
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await seriousA11yProblems(page)).toEqual([]);
 
     await page.goto(`${app.origin}/m/license?license_access_token=not-a-real-token`);
     await expect.poll(() => page.getByRole('heading', { name: '访问令牌已过期或无效' }).isVisible()).toBe(true);

@@ -1,11 +1,12 @@
 // Starts the real server (`src/server.ts`, embedded sandbox) on a free port with fresh SQLite
 // files, and Debian's Chromium through playwright-core at a phone's viewport.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
 
 export interface RunningApp {
   origin: string;
@@ -102,4 +103,32 @@ export async function phoneContext(browser: Browser, options: Parameters<Browser
     locale: 'zh-CN',
     ...options,
   });
+}
+
+/**
+ * Opens `path` signed out, which leads to our login page, and signs in on the identity
+ * provider's real login form. Callers wait for where they expect to land.
+ */
+export async function signIn(page: Page, origin: string, account: string, path = '/'): Promise<void> {
+  await page.goto(`${origin}${path}`);
+  await page.getByRole('button', { name: '统一身份认证登录' }).click();
+  await page.locator('#account').fill(account);
+  await page.locator('#password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+/** axe-core's serious and critical violations on the page as it stands. */
+export async function seriousA11yProblems(page: Page): Promise<string[]> {
+  // Through the DevTools protocol: the app's CSP rightly refuses an injected inline <script>,
+  // and the test should not loosen it.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    return axe.run();
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
 }
