@@ -242,6 +242,19 @@ export interface ServiceItem {
   service_item_code: string;
   name: string;
   license_item_codes: string[];
+  /**
+   * Extension (PIPL art. 6, minimum necessary): per accepted catalogue entry, the face-field keys
+   * this service item receives. An entry absent or mapped to [] receives every `is_show` field, as
+   * from an upstream without the extension.
+   */
+  data_item_keys?: Record<string, string[]>;
+}
+
+/** The face-field keys `item` receives from a certificate of `licenseItemCode`; null = all shown fields. */
+export function serviceItemDataKeys(item: Pick<ServiceItem, 'data_item_keys'>, licenseItemCode: string): string[] | null {
+  const keys: unknown = item.data_item_keys?.[licenseItemCode];
+  // Anything but a non-empty list of keys is read as "not declared" (a foreign upstream's shape).
+  return Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === 'string') ? (keys as string[]) : null;
 }
 
 export interface ServiceItemListQuery extends WithRequestId {

@@ -138,6 +138,8 @@ export interface DemoServiceItem {
   name: string;
   org_code: string;
   license_item_codes: string[];
+  /** Minimum-necessary extension: the face fields the item receives per entry (absent = all). */
+  data_item_keys?: Record<string, string[]>;
 }
 
 const BIZ_OTHER = DEMO_ACCESS_SYSTEMS.find((s) => s.appKey === 'biz-other');
@@ -154,20 +156,74 @@ export const SERVICE_ITEM = {
   certificateProduction: 'ZZ-ZZ-0001',
 } as const;
 
+const K = {
+  /** Certificate name and number, holder name: what identifies the certificate and its holder. */
+  id: ['ZZMC', 'ZZHM', 'CYRMC'],
+  /** The holder's identity document, where the item must match the person (sensitive number). */
+  holderId: ['CYRSFZJLX', 'CYRSFZJHM'],
+};
+
+// PIPL art. 6 (minimum necessary), as a civil servant would choose: what the case file of the
+// service item needs of each certificate. 民族, 出生日期, 性别 and the issuer's codes are left out
+// unless the item decides on them; ID numbers only where the item must match a person.
+const KEYS = {
+  householdAffairs: {
+    [LICENSE_ITEM.householdRegister]: [...K.id, ...K.holderId, 'HH', 'HZXM', 'YHZGX', 'ZZ', 'FZJGMC', 'FZRQ'],
+    [LICENSE_ITEM.birthMedical]: [...K.id, 'XSEXM', 'XB', 'CSSJ', 'CSDD', 'MQXM', 'MQSFZJHM', 'FQXM', 'FQSFZJHM', 'JSJG', 'FZRQ'],
+    [LICENSE_ITEM.marriage]: [...K.id, ...K.holderId, 'DJRQ', 'POXM', 'POSFZJHM', 'DJJG'],
+  },
+  realEstateRegistration: {
+    [LICENSE_ITEM.realEstate]: [...K.id, ...K.holderId, 'BDCQZH', 'GYQK', 'ZL', 'BDCDYH', 'QLLX', 'QLXZ', 'YT', 'MJ', 'SYQX', 'FZJGMC', 'FZRQ'],
+    [LICENSE_ITEM.householdRegister]: [...K.id, ...K.holderId, 'HH', 'HZXM', 'YHZGX'],
+    // Marital status for the 共有情况: who is married to whom and since when, no ID numbers.
+    [LICENSE_ITEM.marriage]: [...K.id, 'DJRQ', 'POXM'],
+  },
+  drivingLicenceAffairs: {
+    [LICENSE_ITEM.drivingLicence]: [...K.id, ...K.holderId, 'ZZ', 'CCLZRQ', 'ZJCX', 'DABH', 'FZJGMC', 'FZRQ', 'YXQJSRQ'],
+  },
+  employmentRegistration: {
+    [LICENSE_ITEM.diploma]: [...K.id, 'XXMC', 'ZYMC', 'CC', 'BYRQ'],
+    // Whether the person is registered in Beijing: the issuing police station says it.
+    [LICENSE_ITEM.householdRegister]: [...K.id, ...K.holderId, 'HH', 'FZJGMC'],
+    [LICENSE_ITEM.noCriminalRecord]: [...K.id, ...K.holderId, 'ZMYT', 'CXFW', 'CJDW', 'FZRQ', 'YXQJSRQ'],
+  },
+  businessStartup: {
+    [LICENSE_ITEM.businessLicence]: [...K.id, 'TYSHXYDM', 'LX', 'FDDBR', 'ZCZB', 'CLRQ', 'ZS', 'JYFW', 'FZJGMC', 'FZRQ'],
+  },
+  // 不动产权证书 absent: the whole face, as from an upstream without the extension.
+  realEstateTransfer: {
+    [LICENSE_ITEM.marriage]: [...K.id, ...K.holderId, 'DJRQ', 'POXM', 'POSFZJHM'],
+    [LICENSE_ITEM.householdRegister]: [...K.id, ...K.holderId, 'HH', 'HZXM', 'YHZGX'],
+  },
+} satisfies Partial<Record<keyof typeof SERVICE_ITEM, Record<string, string[]>>>;
+
 export const DEMO_SERVICE_ITEMS: readonly DemoServiceItem[] = [
   { service_item_code: SERVICE_ITEM.householdAffairs, name: '户籍业务办理', org_code: DEMO_ORG.code,
-    license_item_codes: [LICENSE_ITEM.householdRegister, LICENSE_ITEM.birthMedical, LICENSE_ITEM.marriage] },
+    license_item_codes: [LICENSE_ITEM.householdRegister, LICENSE_ITEM.birthMedical, LICENSE_ITEM.marriage], data_item_keys: KEYS.householdAffairs },
   { service_item_code: SERVICE_ITEM.realEstateRegistration, name: '不动产登记', org_code: DEMO_ORG.code,
-    license_item_codes: [LICENSE_ITEM.realEstate, LICENSE_ITEM.householdRegister, LICENSE_ITEM.marriage] },
+    license_item_codes: [LICENSE_ITEM.realEstate, LICENSE_ITEM.householdRegister, LICENSE_ITEM.marriage], data_item_keys: KEYS.realEstateRegistration },
   { service_item_code: SERVICE_ITEM.drivingLicenceAffairs, name: '机动车驾驶证业务办理', org_code: DEMO_ORG.code,
-    license_item_codes: [LICENSE_ITEM.drivingLicence] },
+    license_item_codes: [LICENSE_ITEM.drivingLicence], data_item_keys: KEYS.drivingLicenceAffairs },
   { service_item_code: SERVICE_ITEM.employmentRegistration, name: '就业登记', org_code: DEMO_ORG.code,
-    license_item_codes: [LICENSE_ITEM.diploma, LICENSE_ITEM.householdRegister, LICENSE_ITEM.noCriminalRecord] },
+    license_item_codes: [LICENSE_ITEM.diploma, LICENSE_ITEM.householdRegister, LICENSE_ITEM.noCriminalRecord], data_item_keys: KEYS.employmentRegistration },
   // Accepts none of 张三's certificates: the "nothing to authorise" path.
   { service_item_code: SERVICE_ITEM.businessStartup, name: '企业开办', org_code: DEMO_ORG.code,
-    license_item_codes: [LICENSE_ITEM.businessLicence] },
+    license_item_codes: [LICENSE_ITEM.businessLicence], data_item_keys: KEYS.businessStartup },
   { service_item_code: SERVICE_ITEM.realEstateTransfer, name: '不动产转移登记', org_code: BIZ_OTHER.orgCode,
-    license_item_codes: [LICENSE_ITEM.realEstate, LICENSE_ITEM.marriage, LICENSE_ITEM.householdRegister] },
+    license_item_codes: [LICENSE_ITEM.realEstate, LICENSE_ITEM.marriage, LICENSE_ITEM.householdRegister], data_item_keys: KEYS.realEstateTransfer },
+  // The issuing agency works on the whole certificate: no narrowing.
   { service_item_code: SERVICE_ITEM.certificateProduction, name: '电子证照制发', org_code: DEMO_ISSUER_ORG.code,
     license_item_codes: SPECS.filter((s) => s.admin.code === DEMO_ISSUER_ORG.code).map((s) => s.code) },
 ];
+
+// A typo in a key would silently narrow a certificate to less than intended: refuse it at load.
+for (const item of DEMO_SERVICE_ITEMS) {
+  for (const [code, keys] of Object.entries(item.data_item_keys ?? {})) {
+    const spec = SPECS.find((s) => s.code === code);
+    const known = new Set([...COMMON_HEAD, ...(spec?.fields ?? []), ...COMMON_TAIL].map(([key]) => key));
+    const unknown = keys.filter((k) => !known.has(k));
+    if (!spec || !item.license_item_codes.includes(code) || unknown.length > 0) {
+      throw new Error(`demo service item ${item.service_item_code}: bad data_item_keys for ${code} ${unknown.join(' ')}`);
+    }
+  }
+}

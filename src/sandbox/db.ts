@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 
 export type SandboxDb = Database.Database;
 
-const MIGRATIONS: readonly string[] = [
+type Migration = string | ((db: SandboxDb) => void);
+
+const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE access_systems (
     app_key TEXT PRIMARY KEY,
@@ -123,6 +125,13 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // Minimum-necessary extension: per accepted catalogue entry, the face fields a service item
+  // receives (JSON object; NULL = all shown fields). Checked first so a database that already
+  // has the column (an earlier build of this migration) opens too.
+  (db) => {
+    const cols = db.prepare<[], { name: string }>('PRAGMA table_info(service_items)').all();
+    if (!cols.some((c) => c.name === 'data_item_keys')) db.exec('ALTER TABLE service_items ADD COLUMN data_item_keys TEXT');
+  },
 ];
 
 export function openSandboxDb(file: string): SandboxDb {
@@ -134,11 +143,12 @@ export function openSandboxDb(file: string): SandboxDb {
   const applied = new Set(
     db.prepare<[], { version: number }>('SELECT version FROM license_app_migrations').all().map((r) => r.version),
   );
-  MIGRATIONS.forEach((sql, i) => {
+  MIGRATIONS.forEach((migration, i) => {
     const version = i + 1;
     if (applied.has(version)) return;
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.prepare('INSERT INTO license_app_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
     })();
   });

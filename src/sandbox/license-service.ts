@@ -6,6 +6,7 @@ import type {
   Operator, RedemptionInterface, ServiceItem, SignLicenseData, UpdateLicenseData,
 } from '../contract/upstream.ts';
 import type { SandboxDb } from './db.ts';
+import { serviceItemDataKeys } from '../contract/upstream.ts';
 import { ApiError, formatDate, formatTimestamp, maskValue } from './wire.ts';
 import { buildIdCode } from './id-code.ts';
 
@@ -135,6 +136,24 @@ interface AuthCodeRow {
   revoked_at: number | null;
 }
 
+interface ServiceItemRow {
+  service_item_code: string;
+  name: string;
+  org_code: string;
+  license_item_codes: string;
+  data_item_keys: string | null;
+}
+
+type StoredServiceItem = ServiceItem & { org_code: string };
+
+function parseServiceItem(r: ServiceItemRow): StoredServiceItem {
+  const item: StoredServiceItem = {
+    service_item_code: r.service_item_code, name: r.name, org_code: r.org_code, license_item_codes: JSON.parse(r.license_item_codes) as string[],
+  };
+  if (r.data_item_keys) item.data_item_keys = JSON.parse(r.data_item_keys) as Record<string, string[]>;
+  return item;
+}
+
 export interface RedemptionContext {
   operatorName?: string;
   bizNum?: string;
@@ -163,11 +182,11 @@ export class LicenseService {
       catalogueAll: db.prepare<[], { entry: string }>('SELECT entry FROM catalogue ORDER BY seq'),
       catalogueOne: db.prepare<[string], { entry: string }>('SELECT entry FROM catalogue WHERE license_item_code = ?'),
       insertCatalogue: db.prepare('INSERT OR REPLACE INTO catalogue (license_item_code, admin_org_code, seq, entry) VALUES (?, ?, ?, ?)'),
-      itemsByOrg: db.prepare<[string], { service_item_code: string; name: string; license_item_codes: string }>(
-        'SELECT service_item_code, name, license_item_codes FROM service_items WHERE org_code = ? ORDER BY service_item_code'),
-      itemByCode: db.prepare<[string], { service_item_code: string; name: string; org_code: string; license_item_codes: string }>(
-        'SELECT * FROM service_items WHERE service_item_code = ?'),
-      insertItem: db.prepare('INSERT OR REPLACE INTO service_items (service_item_code, org_code, type, name, license_item_codes) VALUES (?, ?, 0, ?, ?)'),
+      itemsByOrg: db.prepare<[string], ServiceItemRow>(
+        'SELECT service_item_code, name, org_code, license_item_codes, data_item_keys FROM service_items WHERE org_code = ? ORDER BY service_item_code'),
+      itemByCode: db.prepare<[string], ServiceItemRow>(
+        'SELECT service_item_code, name, org_code, license_item_codes, data_item_keys FROM service_items WHERE service_item_code = ?'),
+      insertItem: db.prepare('INSERT OR REPLACE INTO service_items (service_item_code, org_code, type, name, license_item_codes, data_item_keys) VALUES (?, ?, 0, ?, ?, ?)'),
       licenseByCode: db.prepare<[string], { record: string }>('SELECT record FROM licenses WHERE license_code = ?'),
       licenseByIdCode: db.prepare<[string, string], { record: string }>('SELECT record FROM licenses WHERE license_item_code = ? AND id_code = ?'),
       insertLicense: db.prepare('INSERT INTO licenses (license_code, license_item_code, id_code, holder_identity_num, license_status, record) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -235,8 +254,9 @@ export class LicenseService {
     this.catalogueCache.delete(entry.license_item_code);
   }
 
-  putServiceItem(item: { service_item_code: string; name: string; org_code: string; license_item_codes: string[] }): void {
-    this.st.insertItem.run(item.service_item_code, item.org_code, item.name, JSON.stringify(item.license_item_codes));
+  putServiceItem(item: StoredServiceItem): void {
+    this.st.insertItem.run(item.service_item_code, item.org_code, item.name, JSON.stringify(item.license_item_codes),
+      item.data_item_keys ? JSON.stringify(item.data_item_keys) : null);
   }
 
   getMeta(key: string): string | undefined {
@@ -288,15 +308,38 @@ export class LicenseService {
   }
 
   serviceItems(orgCode: string): ServiceItem[] {
-    return this.st.itemsByOrg.all(orgCode).map((r) => ({
-      service_item_code: r.service_item_code, name: r.name, license_item_codes: JSON.parse(r.license_item_codes) as string[],
-    }));
+    return this.st.itemsByOrg.all(orgCode).map((r) => {
+      const { org_code: _org, ...item } = parseServiceItem(r);
+      return item;
+    });
   }
 
-  private serviceItem(code: string): { service_item_code: string; name: string; org_code: string; license_item_codes: string[] } {
+  private serviceItem(code: string): StoredServiceItem {
     const r = this.st.itemByCode.get(code);
     if (!r) throw new ApiError('NOT_FOUND', '事项不存在', { innerCode: 'SERVICE_ITEM_NOT_FOUND' });
-    return { ...r, license_item_codes: JSON.parse(r.license_item_codes) as string[] };
+    return parseServiceItem(r);
+  }
+
+  /**
+   * PIPL art. 6 (minimum necessary): what a code's service item receives of the certificate, the
+   * face fields it declares for this catalogue entry and nothing else. The holder's identity number
+   * stays on the record (its shape needs it) but masked, whatever the caller asks, when the item
+   * does not need CYRSFZJHM. Codes without a service item, or items declaring nothing for the
+   * entry, receive every field. Returns the catalogue entry narrowed alike, for the archive PDF.
+   */
+  private forServiceItem(rec: LicenseRecord, code: AuthCodeRow): { record: LicenseRecord; catalogue: CatalogueEntry } {
+    const catalogue = this.catalogueEntry(rec.license_item_code);
+    const row = code.service_item_code ? this.st.itemByCode.get(code.service_item_code) : undefined;
+    const keys = row ? serviceItemDataKeys(parseServiceItem(row), rec.license_item_code) : null;
+    if (!keys) return { record: rec, catalogue };
+    const wanted = new Set(keys);
+    const data_fields: DataFields = {};
+    for (const [k, v] of Object.entries(rec.data_fields)) if (wanted.has(k)) data_fields[k] = v;
+    const holder_identity_num = wanted.has('CYRSFZJHM') ? rec.holder_identity_num : rec.holder_identity_num.split(',').map((n) => maskValue(n)).join(',');
+    return {
+      record: { ...rec, data_fields, holder_identity_num },
+      catalogue: { ...catalogue, data_items: catalogue.data_items.filter((d) => wanted.has(d.key)) },
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -699,8 +742,9 @@ export class LicenseService {
 
   getLicense(s: AccessSystem, authCode: string, showSensitive: boolean | undefined, ctx: RedemptionContext): LicenseRecordWire {
     const show = this.allowSensitive(s, showSensitive);
-    const { license } = this.redeem(s, authCode, 'get_license', ctx);
-    const out = show ? license : this.masked(license);
+    const { code, license } = this.redeem(s, authCode, 'get_license', ctx);
+    const { record } = this.forServiceItem(license, code);
+    const out = show ? record : this.masked(record);
     return { ...out, data_fields: JSON.stringify(out.data_fields) };
   }
 
@@ -714,8 +758,8 @@ export class LicenseService {
 
   archiveSource(s: AccessSystem, authCode: string, showSensitive: boolean | undefined, ctx: RedemptionContext): { record: LicenseRecord; catalogue: CatalogueEntry; showSensitive: boolean } {
     const show = this.allowSensitive(s, showSensitive);
-    const { license } = this.redeem(s, authCode, 'archive', ctx);
-    return { record: license, catalogue: this.catalogueEntry(license.license_item_code), showSensitive: show };
+    const { code, license } = this.redeem(s, authCode, 'archive', ctx);
+    return { ...this.forServiceItem(license, code), showSensitive: show };
   }
 
   /**

@@ -63,8 +63,13 @@ export async function seedSandbox(opts: SeedOptions): Promise<boolean> {
   await app.ready();
   try {
     if (!service) throw new Error('license-app did not start');
-    if (service.getMeta(SEEDED_KEY)) return false;
     const svc = service;
+    if (svc.getMeta(SEEDED_KEY)) {
+      // Service items have no write interface: refreshing them brings a database seeded by an
+      // earlier build up to the current demo choices (data_item_keys). Certificates stay as they are.
+      opts.db.transaction(() => { for (const item of DEMO_SERVICE_ITEMS) svc.putServiceItem(item); })();
+      return false;
+    }
     const nowText = formatTimestamp(clock());
     opts.db.transaction(() => {
       for (const s of DEMO_ACCESS_SYSTEMS) {
