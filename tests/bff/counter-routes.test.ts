@@ -143,6 +143,14 @@ describe('redeeming a code the holder showed', () => {
     expect(((await wrongItem.json()) as CounterRedemption).warnings.map((w) => w.code)).toContain('not_accepted_by_item');
   });
 
+  it("shows only the face fields the case's service item receives, none filled back in from the record", async () => {
+    const diploma = (await holderCodes(EMPLOYMENT)).find((c) => c.name.includes('学历'));
+    const res = await call(staff, 'POST', '/api/counter/redeem', { bizNum: 'DC2026-000125', serviceItemCode: EMPLOYMENT, authCode: diploma?.code });
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as CounterRedemption;
+    expect(r.fields.map((f) => f.key)).toEqual(['ZZMC', 'ZZHM', 'CYRMC', 'XXMC', 'ZYMC', 'CC', 'BYRQ']);
+  });
+
   it('refuses a code another organisation redeemed first, in words the staff member can pass on', async () => {
     const [household] = await holderCodes(HOUSEHOLD);
     const other = await new SandboxClient(config.upstream.url).login('biz-other');

@@ -109,6 +109,9 @@ describe('consent', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('敏感个人信息') } });
     expect((res.body as unknown as { error: { message: string } }).error.message).toContain('持有人身份证件号码');
+    // 不动产登记 needs no sensitive field of the 结婚证 (names and date only): no separate consent asked.
+    const plain = await authorise(zhangsan, { licenseCode: license(LICENSE_ITEM.marriage), serviceItemCode: SERVICE_ITEM.realEstateRegistration, sensitiveConsent: false });
+    expect(plain.status, JSON.stringify(plain.body)).toBe(200);
     const tooLong = await authorise(zhangsan, { validitySeconds: 86_400 });
     expect(tooLong.status).toBe(400);
   });

@@ -101,6 +101,15 @@ describe('a certificate', () => {
     const item = res.body.serviceItems.find((s) => s.serviceItemCode === SERVICE_ITEM.householdAffairs)!;
     expect(item.orgName).toBe('北京市东城区政务服务中心');
     expect(item.fields.filter((f) => f.sensitive).map((f) => f.key)).toEqual(['CYRSFZJHM', 'ZZ']);
+    // Minimum necessary (PIPL art. 6): each item lists only the fields it receives of this certificate.
+    expect(item.fields.map((f) => f.key)).toEqual(['ZZMC', 'ZZHM', 'CYRMC', 'CYRSFZJLX', 'CYRSFZJHM', 'HH', 'HZXM', 'YHZGX', 'ZZ', 'FZJGMC', 'FZRQ']);
+    const diploma = await zhangsan.api<ServiceItemListResponse>('GET', `/api/licenses/${card(LICENSE_ITEM.diploma)!.licenseCode}/service-items`);
+    const employment = diploma.body.serviceItems.find((s) => s.serviceItemCode === SERVICE_ITEM.employmentRegistration)!;
+    expect(employment.fields).toEqual([
+      { key: 'ZZMC', name: '证照名称', sensitive: false }, { key: 'ZZHM', name: '证照号码', sensitive: false },
+      { key: 'CYRMC', name: '持有人名称', sensitive: false }, { key: 'XXMC', name: '学校名称', sensitive: false },
+      { key: 'ZYMC', name: '专业名称', sensitive: false }, { key: 'CC', name: '层次', sensitive: false }, { key: 'BYRQ', name: '毕业日期', sensitive: false },
+    ]);
     const { minSeconds, maxSeconds, defaultSeconds } = stack.config.authorisation;
     expect(res.body.validity).toEqual({ minSeconds, maxSeconds: Math.min(maxSeconds, stack.config.sandbox.holderCodeTtlSeconds), defaultSeconds: Math.min(defaultSeconds, 300) });
   });

@@ -22,7 +22,7 @@ import { AuthorisationStore, type AuthorisationRow } from '../store/authorisatio
 import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
 import { maskName } from '../identity/masking.ts';
-import { HolderService, certificateNotUsable, faceItems, licenseState, unusableReason, upstreamTimeToIso, upstreamTimeToMs, viaUpstream } from './holder.ts';
+import { HolderService, certificateNotUsable, fieldsForItem, licenseState, unusableReason, upstreamTimeToIso, upstreamTimeToMs, viaUpstream } from './holder.ts';
 import { StatusHub, UpstreamEventFeed } from './status-feed.ts';
 
 /** A claim older than this whose request is gone (process restart) no longer blocks its key. */
@@ -110,7 +110,8 @@ export class AuthorisationService {
       throw new ApiError(400, 'BAD_REQUEST', '所选事项不接受该证照，请重新选择事项');
     }
     const entry = await this.#d.holder.catalogue(record.license_item_code);
-    const sensitive = faceItems(entry, record).filter((f) => f.sensitive);
+    // Only what this item receives counts: an item needing no sensitive field needs no separate consent.
+    const sensitive = fieldsForItem(item, entry, record).filter((f) => f.sensitive);
     // PIPL art. 29: sharing sensitive personal information needs its own, explicit consent.
     if (sensitive.length > 0 && req.sensitiveConsent !== true) {
       throw new ApiError(400, 'BAD_REQUEST', `本次共享包含敏感个人信息（${sensitive.map((f) => f.name).join('、')}），请单独确认同意后再授权`);

@@ -14,7 +14,7 @@ import type {
   CounterWarning,
 } from '../../contract/counter.ts';
 import { BY_FUNCTION_HANDLE_PREFIX } from '../../contract/counter.ts';
-import { HOLDER_IDENTITY_TYPES, type CatalogueEntry, type CurrentUser, type DataFields, type LicenseRecord, type LicenseRecordWire, type Operator } from '../../contract/upstream.ts';
+import { HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type CatalogueEntry, type CurrentUser, type DataFields, type LicenseRecord, type LicenseRecordWire, type Operator } from '../../contract/upstream.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import { ApiError } from '../errors.ts';
 import { maskIdentityNumber } from '../logging.ts';
@@ -22,6 +22,9 @@ import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamError, UpstreamUnavailableError, upstreamErrorToApiError } from '../upstream/errors.ts';
 
 const DAY_MS = 86_400_000;
+
+/** A service item with the upstream's minimum-necessary extension, kept in the BFF only. */
+type ItemWithKeys = CounterServiceItem & { dataItemKeys?: Record<string, string[]> };
 const EXPIRING_DAYS = 30;
 const REFERENCE_TTL_MS = 10 * 60_000;
 /** By-function codes live 24 h upstream; a handle only as long as a counter visit reasonably takes. */
@@ -113,7 +116,7 @@ export class CounterService {
   readonly #opts: CounterServiceOptions;
   readonly #now: () => number;
   readonly #handles = new Map<string, Handle>();
-  readonly #items = new Map<string, Cached<CounterServiceItem[]>>();
+  readonly #items = new Map<string, Cached<ItemWithKeys[]>>();
   readonly #catalogue = new Map<string, Cached<CatalogueEntry>>();
   #system: Cached<CurrentUser> | null = null;
 
@@ -163,15 +166,10 @@ export class CounterService {
   }
 
   async serviceItems(staff: HolderSession): Promise<CounterServiceItemsResponse> {
-    const orgCode = this.#orgCode(staff);
-    const items = await this.#cached(this.#items, orgCode, async () =>
-      (await this.#up.serviceItems(orgCode)).map((i) => ({ serviceItemCode: i.service_item_code, name: i.name, licenseItemCodes: i.license_item_codes ?? [] })),
-    ).catch((err: unknown) => {
-      throw refusal(err);
-    });
+    const items = await this.#itemsOf(staff);
     return {
       orgName: staff.orgName ?? '',
-      serviceItems: items,
+      serviceItems: items.map((i) => ({ serviceItemCode: i.serviceItemCode, name: i.name, licenseItemCodes: i.licenseItemCodes })),
       resultClearSeconds: this.#opts.resultClearSeconds,
       // [our decision] counter staff see sensitive face fields masked: verifying a certificate at
       // the window needs its number, validity and holder, not the full ID numbers on its face.
@@ -179,9 +177,20 @@ export class CounterService {
     };
   }
 
-  async #serviceItem(staff: HolderSession, code: string): Promise<CounterServiceItem> {
-    const { serviceItems } = await this.serviceItems(staff);
-    const item = serviceItems.find((i) => i.serviceItemCode === code);
+  #itemsOf(staff: HolderSession): Promise<ItemWithKeys[]> {
+    const orgCode = this.#orgCode(staff);
+    return this.#cached(this.#items, orgCode, async () =>
+      (await this.#up.serviceItems(orgCode)).map((i) => ({
+        serviceItemCode: i.service_item_code, name: i.name, licenseItemCodes: i.license_item_codes ?? [],
+        ...(i.data_item_keys ? { dataItemKeys: i.data_item_keys } : {}),
+      })),
+    ).catch((err: unknown) => {
+      throw refusal(err);
+    });
+  }
+
+  async #serviceItem(staff: HolderSession, code: string): Promise<ItemWithKeys> {
+    const item = (await this.#itemsOf(staff)).find((i) => i.serviceItemCode === code);
     if (!item) throw new ApiError(400, 'BAD_REQUEST', '所选事项不属于本单位，请重新选择事项');
     return item;
   }
@@ -248,7 +257,7 @@ export class CounterService {
     return this.#present(record, entry, item, req, byFunction);
   }
 
-  #present(rec: LicenseRecord, entry: CatalogueEntry | null, item: CounterServiceItem, req: CounterRedeemRequest, byFunction: boolean): CounterRedemption {
+  #present(rec: LicenseRecord, entry: CatalogueEntry | null, item: ItemWithKeys, req: CounterRedeemRequest, byFunction: boolean): CounterRedemption {
     const now = this.#now();
     const { state, daysLeft } = licenseState(rec, now);
     const sensitive = new Set(entry?.data_items.filter((d) => d.is_sensitive).map((d) => d.key) ?? []);
@@ -268,19 +277,23 @@ export class CounterService {
       const value = isSensitive && !isMasked(raw) ? maskValue(raw) : raw;
       return { key, name, value, sensitive: isSensitive, masked: isSensitive };
     };
+    // PIPL art. 6: the case's service item gets only its fields; the record's top-level values must
+    // not fill back in a field the upstream left out for that reason.
+    const keys = serviceItemDataKeys({ data_item_keys: item.dataItemKeys }, rec.license_item_code);
+    const wanted = (key: string) => keys === null || keys.includes(key);
     const fields: CounterField[] = [];
     const seen = new Set<string>();
     const items = [...(entry?.data_items ?? [])].sort((a, b) => a.index - b.index);
     for (const d of items) {
       seen.add(d.key);
-      if (!d.is_show) continue;
+      if (!d.is_show || !wanted(d.key)) continue;
       let raw = rec.data_fields[d.key] ?? derived[d.key] ?? null;
       if (raw === null || raw === '') continue;
       if (d.key === 'CYRSFZJLX') raw = identityTypeName(raw);
       fields.push(field(d.key, d.name, raw));
     }
     // Fields the catalogue (or an unreachable catalogue) does not name still show, under their key.
-    for (const [k, v] of Object.entries(rec.data_fields)) if (!seen.has(k) && v !== '') fields.push(field(k, k, v));
+    for (const [k, v] of Object.entries(rec.data_fields)) if (!seen.has(k) && v !== '' && wanted(k)) fields.push(field(k, k, v));
 
     const warnings: CounterWarning[] = [];
     if (state === 'expired') warnings.push({ code: 'expired', message: `该证照已于 ${rec.expiry_date?.slice(0, 10)} 过期，不能作为有效证明` });

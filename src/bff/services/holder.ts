@@ -12,7 +12,7 @@ import type {
   ServiceItemListResponse,
   ServiceItemOption,
 } from '../../contract/bff.ts';
-import { HOLDER_IDENTITY_TYPES, type CatalogueEntry, type LicenseRecord } from '../../contract/upstream.ts';
+import { HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type CatalogueEntry, type LicenseRecord } from '../../contract/upstream.ts';
 import type { Config } from '../config.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { maskIdentityNumber, maskName } from '../identity/masking.ts';
@@ -111,6 +111,20 @@ export interface DirectoryItem {
   orgName: string;
   orgCode: string;
   licenseItemCodes: string[];
+  /** Upstream extension: the face-field keys the item receives per catalogue entry. */
+  dataItemKeys?: Record<string, string[]>;
+}
+
+/**
+ * PIPL art. 6: the face fields `item` receives from this certificate, the ones the consent screen
+ * lists and the sensitive-consent check counts. All shown fields when the upstream names none.
+ */
+export function fieldsForItem(item: DirectoryItem, entry: CatalogueEntry | null, record: LicenseRecord): ReturnType<typeof faceItems> {
+  const all = faceItems(entry, record);
+  const keys = serviceItemDataKeys({ data_item_keys: item.dataItemKeys }, record.license_item_code);
+  if (!keys) return all;
+  const wanted = new Set(keys);
+  return all.filter((f) => wanted.has(f.key));
 }
 
 interface Cached<T> {
@@ -196,7 +210,10 @@ export class HolderService {
       }
       for (const s of list) {
         if (!items.has(s.service_item_code)) {
-          items.set(s.service_item_code, { serviceItemCode: s.service_item_code, name: s.name, orgName, orgCode, licenseItemCodes: s.license_item_codes ?? [] });
+          items.set(s.service_item_code, {
+            serviceItemCode: s.service_item_code, name: s.name, orgName, orgCode, licenseItemCodes: s.license_item_codes ?? [],
+            ...(s.data_item_keys ? { dataItemKeys: s.data_item_keys } : {}),
+          });
         }
       }
     }
@@ -263,10 +280,9 @@ export class HolderService {
   async serviceItemsFor(credential: string, licenseCode: string): Promise<ServiceItemListResponse> {
     const { record } = await this.ownRecord(credential, licenseCode);
     const [entry, directory] = await Promise.all([this.catalogue(record.license_item_code), this.serviceDirectory()]);
-    const fields = faceItems(entry, record);
     const serviceItems: ServiceItemOption[] = directory
       .filter((s) => s.licenseItemCodes.includes(record.license_item_code))
-      .map((s) => ({ serviceItemCode: s.serviceItemCode, name: s.name, orgName: s.orgName, orgCode: s.orgCode, fields }));
+      .map((s) => ({ serviceItemCode: s.serviceItemCode, name: s.name, orgName: s.orgName, orgCode: s.orgCode, fields: fieldsForItem(s, entry, record) }));
     return { serviceItems, validity: this.validityBounds() };
   }
 
