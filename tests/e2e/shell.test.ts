@@ -47,6 +47,12 @@ describe('what the server answers besides pages', () => {
     expect(unknown.headers.get('content-type')).toContain('application/json');
     expect((await unknown.json()).error.code).toBe('NOT_FOUND');
 
+    // A client that accepts no compression (a probe, curl) still gets the page, from / too.
+    const root = await fetch(`${app.origin}/`, { headers: { 'accept-encoding': 'identity' } });
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-encoding')).toBeNull();
+    expect(await root.text()).toContain('<div id="app">');
+
     const page = await fetch(`${app.origin}/history`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');

@@ -2,17 +2,38 @@
 // index.html never cached, client-side routes fall back to index.html. API-like paths never
 // fall back: an unknown /api path is a JSON 404, not the SPA.
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
-import { existsSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorBody } from '../errors.ts';
 
 const NON_SPA = /^\/(api|auth|sandbox|healthz|readyz)(\/|$|\?)/;
 
+interface Page {
+  identity: Buffer;
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+function readPage(file: string): Page {
+  const optional = (path: string) => (existsSync(path) ? readFileSync(path) : undefined);
+  return { identity: readFileSync(file), br: optional(`${file}.br`), gzip: optional(`${file}.gz`) };
+}
+
+/** The best encoding the client accepts that we have pre-compressed. */
+function negotiate(req: FastifyRequest, page: Page): { encoding?: 'br' | 'gzip'; body: Buffer } {
+  const accepted = String(req.headers['accept-encoding'] ?? '');
+  if (page.br && /\bbr\b/.test(accepted)) return { encoding: 'br', body: page.br };
+  if (page.gzip && /\bgzip\b/.test(accepted)) return { encoding: 'gzip', body: page.gzip };
+  return { body: page.identity };
+}
+
 export async function webStatic(app: FastifyInstance, distDir: string): Promise<void> {
   const root = resolve(distDir);
-  const hasBuild = existsSync(resolve(root, 'index.html'));
-  if (hasBuild) {
+  const indexFile = resolve(root, 'index.html');
+  // Read once: it is a few hundred bytes, and every client-side route answers with it.
+  const index = existsSync(indexFile) ? readPage(indexFile) : null;
+  if (index) {
     await app.register(fastifyStatic, {
       root,
       preCompressed: true,
@@ -25,11 +46,16 @@ export async function webStatic(app: FastifyInstance, distDir: string): Promise<
       },
     });
   }
+  const sendIndex = (req: FastifyRequest, reply: FastifyReply, page: Page) => {
+    const { encoding, body } = negotiate(req, page);
+    if (encoding) reply.header('content-encoding', encoding);
+    return reply.header('vary', 'accept-encoding').header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(body);
+  };
+  // The static plugin's wildcard would answer "/" as a directory listing it may not show.
+  if (index) app.get('/', (req, reply) => sendIndex(req, reply, index));
   app.setNotFoundHandler((req, reply) => {
     const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && !NON_SPA.test(req.url) && !/\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? '');
-    if (wantsPage && hasBuild) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    }
+    if (wantsPage && index) return sendIndex(req, reply, index);
     return reply.code(404).send(errorBody('NOT_FOUND', '请求的地址不存在', req.id));
   });
 }
