@@ -55,6 +55,8 @@ export async function main(): Promise<void> {
         {
           client_id: config.idp.clientId,
           client_secret: config.idp.clientSecret,
+          // What the provider's login page names as the place the citizen returns to.
+          client_name: '北京市电子证照',
           redirect_uris: [`${config.publicOrigin}/auth/callback`],
           post_logout_redirect_uris: [`${config.publicOrigin}/`, `${config.publicOrigin}/login`],
         },
