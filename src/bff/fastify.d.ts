@@ -2,20 +2,14 @@
 // identity/ + store/ provide the session; upstream/ provides the two upstream clients.
 import 'fastify';
 import type { Role } from '../contract/bff.ts';
+import type { SessionIdentity } from './store/sessions.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 import type { BffDb } from './store/db.ts';
 
-export interface HolderSession {
+/** The signed-in person (sub, name, identityType, identityNum — server-side only, never logged,
+ * masked in every response — role, org) and what the session keeps for them. */
+export interface HolderSession extends SessionIdentity {
   id: string;
-  /** The identity provider's subject. */
-  sub: string;
-  name: string;
-  identityType: string;
-  /** Full number: server-side only, never logged, masked in every response. */
-  identityNum: string;
-  role: Role;
-  orgName?: string;
-  orgCode?: string;
   /** The provider's access token: the `credential` sent upstream (DB11/T 2290 6.6). Never sent to the page. */
   credential: string;
   csrfToken: string;
