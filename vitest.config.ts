@@ -7,6 +7,7 @@ const alias = { '@contract': fileURLToPath(new URL('./src/contract', import.meta
 // One project per room of the code; `npm test` runs them all.
 export default defineConfig({
   test: {
+    reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       {
         resolve: { alias },
@@ -37,8 +38,9 @@ export default defineConfig({
           globalSetup: ['tests/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // One browser and one server at a time on two cores.
+          // One browser and one server at a time on two cores, after the API suites are done.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
