@@ -41,8 +41,9 @@ const EnvSchema = Type.Object({
 
 type Env = Static<typeof EnvSchema>;
 
-/** Prefixes that belong to us: an unknown variable under them is a typo, not someone else's. */
-const OWN_PREFIXES = ['UPSTREAM_', 'COUNTER_UPSTREAM_', 'IDP_', 'BFF_', 'SANDBOX_', 'SESSION_', 'AUTH_'];
+/** Prefixes that belong to the BFF: an unknown variable under them is a typo, not someone else's. */
+// (SANDBOX_* is left out: the standalone sandbox, `npm run sandbox`, reads its own.)
+const OWN_PREFIXES = ['UPSTREAM_', 'COUNTER_UPSTREAM_', 'IDP_', 'BFF_', 'SESSION_', 'AUTH_'];
 
 export interface UpstreamAccount {
   appKey: string;

@@ -33,10 +33,13 @@ await app.register(sandboxPlugin, {
   holderCodeTtlSeconds: holderTtl,
   requestSigning: signing,
   idpClients: [{
-    client_id: process.env.SANDBOX_IDP_CLIENT_ID ?? 'ecert-holder',
-    client_secret: process.env.SANDBOX_IDP_CLIENT_SECRET ?? 'ecert-holder-secret',
-    redirect_uris: (process.env.SANDBOX_IDP_REDIRECT_URIS ?? 'http://127.0.0.1:8080/auth/callback').split(','),
-    post_logout_redirect_uris: (process.env.SANDBOX_IDP_POST_LOGOUT_URIS ?? 'http://127.0.0.1:8080/').split(','),
+    // The BFF's own defaults (IDP_CLIENT_ID / IDP_CLIENT_SECRET), so pointing `npm start` at this
+    // process needs only UPSTREAM_URL, UPSTREAM_* and IDP_ISSUER.
+    client_id: process.env.SANDBOX_IDP_CLIENT_ID ?? 'ecert-holder-bff',
+    client_secret: process.env.SANDBOX_IDP_CLIENT_SECRET ?? 'ecert-holder-bff-dev-secret',
+    client_name: '北京市电子证照',
+    redirect_uris: (process.env.SANDBOX_IDP_REDIRECT_URIS ?? 'http://localhost:8080/auth/callback,http://127.0.0.1:8080/auth/callback').split(','),
+    post_logout_redirect_uris: (process.env.SANDBOX_IDP_POST_LOGOUT_URIS ?? 'http://localhost:8080/login,http://127.0.0.1:8080/login,http://localhost:8080/,http://127.0.0.1:8080/').split(','),
   }],
 });
 
