@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -383,15 +383,20 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
 
     const uidParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
 
-    scope.get('/interaction/:uid', { schema: { params: uidParams, response: { 200: Type.String(), 400: Type.String() } } }, async (req, reply) => {
-      let details;
+    /** The interaction this browser is in, if it is still alive and is the one the URL names. */
+    const interactionFor = async (req: IncomingMessage, res: ServerResponse, uid: string) => {
       try {
-        details = await provider.interactionDetails(req.raw, reply.raw);
+        const details = await provider.interactionDetails(req, res);
+        return details.uid === uid ? details : null;
       } catch (err) {
-        if (err instanceof errors.SessionNotFound) return expired(reply);
+        if (err instanceof errors.SessionNotFound) return null;
         throw err;
       }
-      if (details.uid !== req.params.uid) return expired(reply);
+    };
+
+    scope.get('/interaction/:uid', { schema: { params: uidParams, response: { 200: Type.String(), 400: Type.String() } } }, async (req, reply) => {
+      const details = await interactionFor(req.raw, reply.raw, req.params.uid);
+      if (!details) return expired(reply);
       if (details.prompt.name === 'consent') {
         // Reached only if a grant could not be loaded; first-party consent is still implied.
         const grant = details.grantId
@@ -419,14 +424,8 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
         response: { 200: Type.String(), 400: Type.String(), 401: Type.String(), 429: Type.String() },
       },
     }, async (req, reply) => {
-      let details;
-      try {
-        details = await provider.interactionDetails(req.raw, reply.raw);
-      } catch (err) {
-        if (err instanceof errors.SessionNotFound) return expired(reply);
-        throw err;
-      }
-      if (details.uid !== req.params.uid || details.prompt.name !== 'login') return expired(reply);
+      const details = await interactionFor(req.raw, reply.raw, req.params.uid);
+      if (!details || details.prompt.name !== 'login') return expired(reply);
 
       const account = (req.body.account ?? '').trim().toLowerCase();
       const password = req.body.password ?? '';
