@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Authorisation, AuthorisationStatusEvent, LicenseListResponse } from '../../src/contract/bff.ts';
-import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
-import { BffClient } from '../support/bff-client.ts';
+import type { Authorisation, AuthorisationStatusEvent } from '../../src/contract/bff.ts';
+import { zhangsanAuthorisesHouseholdRegister } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
 import { errorCode, SandboxClient } from '../support/sandbox-client.ts';
 
@@ -18,13 +17,7 @@ afterAll(async () => {
 });
 
 it("pushes 'expired' at the chosen time and the upstream then refuses the code", async () => {
-  const zhangsan = new BffClient(stack.origin);
-  await zhangsan.login('zhangsan');
-  const wallet = (await zhangsan.api<LicenseListResponse>('GET', '/api/licenses')).body;
-  const licenseCode = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
-  const auth = (await zhangsan.api<Authorisation>('POST', '/api/authorisations', {
-    body: { licenseCode, serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds: 30, idempotencyKey: 'expiry-test-1', sensitiveConsent: true },
-  })).body;
+  const { client: zhangsan, auth } = await zhangsanAuthorisesHouseholdRegister(stack.origin, 30, 'expiry-test-1');
   expect(Date.parse(auth.expiresAt) - Date.parse(auth.createdAt)).toBe(30_000);
 
   const res = await fetch(`${stack.origin}/api/authorisations/${auth.id}/events`, { headers: { cookie: zhangsan.jar.header() } });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Authorisation, AuthorisationStatusEvent, LicenseListResponse } from '../../src/contract/bff.ts';
-import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
-import { BffClient } from '../support/bff-client.ts';
+import type { AuthorisationStatusEvent } from '../../src/contract/bff.ts';
+import { zhangsanAuthorisesHouseholdRegister } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
 import { SandboxClient } from '../support/sandbox-client.ts';
 
@@ -27,13 +26,7 @@ afterAll(async () => {
 });
 
 it("still pushes 'used' with the feed down, and logs the outage once", async () => {
-  const zhangsan = new BffClient(stack.origin);
-  await zhangsan.login('zhangsan');
-  const wallet = (await zhangsan.api<LicenseListResponse>('GET', '/api/licenses')).body;
-  const licenseCode = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
-  const auth = (await zhangsan.api<Authorisation>('POST', '/api/authorisations', {
-    body: { licenseCode, serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds: 300, idempotencyKey: 'feed-down-1', sensitiveConsent: true },
-  })).body;
+  const { client: zhangsan, auth } = await zhangsanAuthorisesHouseholdRegister(stack.origin, 300, 'feed-down-1');
 
   const res = await fetch(`${stack.origin}/api/authorisations/${auth.id}/events`, { headers: { cookie: zhangsan.jar.header() } });
   const counter = await new SandboxClient(`${stack.origin}/sandbox/license-app/v1`).login('counter-demo');

@@ -1,6 +1,7 @@
 import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
-import { CSRF_HEADER, type SessionInfo } from '../../src/contract/bff.ts';
+import { CSRF_HEADER, type Authorisation, type LicenseListResponse, type SessionInfo } from '../../src/contract/bff.ts';
 import { CookieJar, pageError } from './idp-login.ts';
+import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
 
 // A browser stand-in for BFF tests: one cookie jar for the BFF and the identity provider (as a
 // browser shares cookies across ports of one host), manual redirects, and the CSRF header on
@@ -107,4 +108,16 @@ export class BffClient {
     this.csrfToken = undefined;
     return res;
   }
+}
+
+/** zhangsan signed in, with his 居民户口簿 authorised for 户籍业务办理 for `validitySeconds`. */
+export async function zhangsanAuthorisesHouseholdRegister(origin: string, validitySeconds: number, idempotencyKey: string): Promise<{ client: BffClient; auth: Authorisation }> {
+  const client = new BffClient(origin);
+  await client.login('zhangsan');
+  const wallet = (await client.api<LicenseListResponse>('GET', '/api/licenses')).body;
+  const licenseCode = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
+  const auth = (await client.api<Authorisation>('POST', '/api/authorisations', {
+    body: { licenseCode, serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds, idempotencyKey, sensitiveConsent: true },
+  })).body;
+  return { client, auth };
 }
