@@ -31,6 +31,10 @@ export default defineConfig({
         test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
+        // Each finding of the security review reproduced as an attack and shown closed.
+        test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
         test: {
           name: 'e2e',
           environment: 'node',
