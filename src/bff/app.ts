@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { loggerOptions } from './logging.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { securityHeaders } from './plugins/security.ts';
+import { bodyGuardPlugin } from './plugins/body-guard.ts';
 import { webStatic } from './plugins/web-static.ts';
 import { healthRoutes } from './routes/health.ts';
 import { bffStore } from './store/plugin.ts';
@@ -24,12 +25,17 @@ export interface BuildOptions {
   upstreamFetch?: typeof fetch;
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel, config.logFormat),
     genReqId: () => randomUUID(),
-    trustProxy: true,
-    bodyLimit: 1_048_576,
+    // TRUST_PROXY decides whose X-Forwarded-For counts; req.ip keys every per-address limit.
+    // A hop count as proxy-addr reads one (Fastify's types know only the function form).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    // Routes set their own (plugins/body-guard.ts); this is the ceiling for anything else.
+    bodyLimit: 65_536,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
   });
 
@@ -47,6 +53,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
     const status = err.statusCode ?? 500;
     if (status === 429) return reply.code(429).send(errorBody('RATE_LIMITED', '操作过于频繁，请稍后再试', req.id));
+    if (status === 413) return reply.code(413).send(errorBody('BAD_REQUEST', '请求内容过大，无法处理', req.id));
     if (status >= 400 && status < 500) {
       return reply.code(status).send(errorBody(status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', '请求无法处理，请检查后重试', req.id));
     }
@@ -54,6 +61,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return reply.code(500).send(errorBody('INTERNAL', '系统繁忙，请稍后再试', req.id));
   });
 
+  await app.register(bodyGuardPlugin);
   await securityHeaders(app, config);
   await app.register(cookie);
   await bffStore(app, config);

@@ -2,6 +2,7 @@
 // stops start-up with one line instead of surfacing as a strange failure later.
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
+import { isIP } from 'node:net';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Integer({ minimum: 1 });
@@ -37,6 +38,8 @@ const EnvSchema = Type.Object({
   AUTH_MIN_SECONDS: Type.Optional(Type.Integer({ minimum: 30 })),
   AUTH_MAX_SECONDS: Type.Optional(Type.Integer({ minimum: 30 })),
   COUNTER_RESULT_CLEAR_SECONDS: Type.Optional(Seconds),
+  TRUST_PROXY: Type.Optional(Type.String({ maxLength: 2000 })),
+  BFF_DATA_KEY: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -75,7 +78,13 @@ export interface Config {
   frameAncestors: string[];
   authorisation: { minSeconds: number; maxSeconds: number; defaultSeconds: number };
   counterResultClearSeconds: number;
+  /** Whose X-Forwarded-* headers count (Fastify's trustProxy): none, the nearest N hops, or these proxies. */
+  trustProxy: TrustProxy;
+  /** BFF_DATA_KEY: the AES-256 key for tokens and identity numbers at rest; null = a key file beside BFF_DB. */
+  dataKey: Buffer | null;
 }
+
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -99,9 +108,45 @@ function pick(source: NodeJS.ProcessEnv): Record<string, unknown> {
 }
 
 function describe(name: string, value: unknown): string {
-  const shown = /SECRET|PASSWORD/.test(name) ? '(hidden)' : JSON.stringify(value);
+  const shown = /SECRET|PASSWORD|DATA_KEY/.test(name) ? '(hidden)' : JSON.stringify(value);
   if (NUMERIC.has(name)) return `Invalid setting ${name}=${shown}: expected a whole number within range`;
   return `Invalid setting ${name}=${shown}: see .env.example for the allowed values`;
+}
+
+/**
+ * TRUST_PROXY: `off` (default: the socket address is the client), a hop count (`1` = one proxy of
+ * ours in front), or a comma list of proxy addresses / CIDRs. Never "trust everyone": then any
+ * client could name its own address in X-Forwarded-For and step around per-address limits.
+ */
+export function parseTrustProxy(raw: string | undefined): TrustProxy {
+  const value = (raw ?? '').trim();
+  if (value === '' || /^(off|false|0)$/i.test(value)) return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError(`Invalid setting TRUST_PROXY=${value}: at most 10 proxy hops`);
+    return hops;
+  }
+  const entries = value.split(/[\s,]+/).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`Invalid setting TRUST_PROXY=${JSON.stringify(value)}: expected off, a hop count, or proxy addresses/CIDRs such as 10.0.0.0/8 (not ${JSON.stringify(entry)})`);
+    }
+  }
+  return entries;
+}
+
+/** BFF_DATA_KEY: 32 bytes, base64 (`openssl rand -base64 32`). */
+function parseDataKey(raw: string | undefined): Buffer | null {
+  if (raw === undefined) return null;
+  const key = Buffer.from(raw.trim(), 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw.trim())) {
+    throw new ConfigError('Invalid setting BFF_DATA_KEY=(hidden): expected 32 bytes in base64 (openssl rand -base64 32)');
+  }
+  return key;
 }
 
 /** Reads and checks the environment. Throws ConfigError with one line naming the variable. */
@@ -167,5 +212,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     frameAncestors: (e.FRAME_ANCESTORS ?? '').split(/[\s,]+/).filter(Boolean),
     authorisation: { minSeconds: authMin, maxSeconds: authMax, defaultSeconds: Math.min(Math.max(holderCodeTtl, authMin), authMax) },
     counterResultClearSeconds: e.COUNTER_RESULT_CLEAR_SECONDS ?? 120,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    dataKey: parseDataKey(e.BFF_DATA_KEY),
   };
 }

@@ -6,6 +6,7 @@ import type { CatalogueEntry, LicenseRecord, RequestSigningAlgorithm } from '../
 import type { SandboxDb } from './db.ts';
 import { LicenseService, type AccessSystem, type AccessSystemKind, type RecordSigner, type VerifyCredential } from './license-service.ts';
 import { signRequest, signaturesEqual } from './request-signing.ts';
+import { SandboxRateLimits, countJsonDepth, sandboxBodyLimit, type RateLimitOptions } from './request-limits.ts';
 import { ApiError, envelope, failure } from './wire.ts';
 
 // license-app/v1 (DB11/T 2290-2024 section 6) as an encapsulated Fastify plugin. Routes are thin:
@@ -21,6 +22,8 @@ export interface LicenseAppOptions {
   accessTokenTtlSeconds?: number;
   requestSigning?: 'off' | RequestSigningAlgorithm;
   clock?: () => number;
+  /** Guessing and call limits (request-limits.ts); tests lower them. */
+  rateLimits?: Partial<RateLimitOptions>;
   /** Receives the service once built (seed, bench and tests reach its setup methods). */
   onReady?: (service: LicenseService) => void;
 }
@@ -100,7 +103,13 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 600,
   });
   const signing = opts.requestSigning ?? 'off';
+  const limits = new SandboxRateLimits(clock, opts.rateLimits);
   opts.onReady?.(service);
+  // Each route's body limit fits what it accepts; JSON nesting is counted before parsing.
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit = sandboxBodyLimit(route);
+  });
+  app.addHook('preParsing', countJsonDepth);
 
   const requestIdOf = (req: FastifyRequest): string | null => {
     const q = req.query as Record<string, unknown> | undefined;
@@ -128,6 +137,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     const now = clock();
     const requestId = requestIdOf(req);
     if (err instanceof ApiError) {
+      limits.refused(req, err.code);
       return reply.code(err.httpStatus).send(failure([err.toWire()], { requestId, now }));
     }
     if (err.validation) {
@@ -196,6 +206,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
 
   app.post('/security/login', {
     schema: { body: Type.Object({ app_key: Str(64), app_secret: Str(200), account: Str(64), password: Str(200), request_id: RequestId }), ...Responses },
+    preHandler: limits.login,
   }, async (req) => {
     if (req.licenseAppSignedBy !== undefined && req.licenseAppSignedBy !== req.body.app_key) {
       throw new ApiError('SIGNATURE_INVALID', '签名的接入系统与登录凭据不一致', { innerCode: 'APP_KEY_MISMATCH' });
@@ -286,7 +297,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   }, async (req) => ok(req, await service.webpage(req.body.credential)));
 
   // Spec "Holder app rights": the holder app may redeem (get_license, token) its own holder codes.
-  const redeemers = { preHandler: allow('holder', 'counter', 'business') };
+  const redeemers = { preHandler: [allow('holder', 'counter', 'business'), limits.redemption] };
   const ctx = (q: { operator_name?: string; biz_num?: string }) => ({ operatorName: q.operator_name || undefined, bizNum: q.biz_num || undefined });
 
   app.get('/license/get_license', { schema: { querystring: RedeemQuery, ...Responses }, ...redeemers }, async (req) =>
@@ -297,7 +308,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
 
   app.get('/license/archive', {
     schema: { querystring: Type.Object({ ...redeemQueryProps, file_type: Type.Optional(Type.Literal('pdf')) }), ...Responses },
-    preHandler: allow('counter', 'business'),
+    preHandler: [allow('counter', 'business'), limits.redemption],
   }, async (req) => {
     const src = service.archiveSource(sys(req), req.query.auth_code, req.query.show_sensitive_data, ctx(req.query));
     const pdf = await opts.renderPdf({ ...src, signer: opts.signer });

@@ -333,6 +333,14 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+    // No endpoint here takes JSON (dynamic registration is off): refuse it unread, as OAuth does,
+    // so a nested JSON body can never reach a parser in this process (issue 10, 4).
+    scope.addContentTypeParser('application/json', (_req, _payload, done) => done(Object.assign(new Error('json'), { statusCode: 400 }), undefined));
+    scope.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      void reply.code(status).header('cache-control', 'no-store')
+        .send({ error: status === 500 ? 'server_error' : 'invalid_request', error_description: 'request body not accepted' });
+    });
     scope.all('/*', { schema: { params: Type.Object({ '*': Type.String() }) } }, (req, reply) => {
       reply.hijack();
       const raw = req.raw as IncomingMessage & { originalUrl?: string };
