@@ -63,7 +63,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
       // Even when signed in: the round trip is quick with a live provider session, and the
       // callback then replaces whatever session id this browser carries.
       const { url, pending } = await rp.startLogin(returnTo);
-      reply.setCookie(LOGIN_COOKIE, store.putPending(pending, PENDING_LOGIN_SECONDS), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
+      reply.setCookie(LOGIN_COOKIE, store.putPending(pending, PENDING_LOGIN_SECONDS, req.ip), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
       return reply.redirect(url, 303);
     });
 

@@ -40,7 +40,22 @@ export const SESSION_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Pending logins are capped per client address and overall (issue 10, finding 3); the address
+    // is kept only as a hash, and only for as long as the login may take.
+    id: 'sessions-002',
+    sql: `
+      ALTER TABLE pending_logins ADD COLUMN client_key TEXT;
+      CREATE INDEX pending_logins_client ON pending_logins (client_key, expires_at);
+      CREATE INDEX pending_logins_expiry ON pending_logins (expires_at);
+    `,
+  },
 ];
+
+/** Logins in progress one client address may hold; starting another drops its oldest. */
+export const PENDING_PER_ADDRESS = 20;
+/** Logins in progress overall; past this the oldest goes, so the table cannot grow without bound. */
+export const PENDING_TOTAL = 10_000;
 
 export interface SessionIdentity {
   sub: string;
@@ -126,9 +141,11 @@ export class SessionStore {
   readonly #absoluteMs: number;
   readonly #now: () => number;
   readonly #q;
+  readonly #db: BffDb;
 
   constructor(db: BffDb, timeouts: SessionTimeouts, now: () => number = Date.now) {
     migrate(db, SESSION_MIGRATIONS);
+    this.#db = db;
     this.#idleMs = timeouts.idleSeconds * 1000;
     this.#absoluteMs = timeouts.absoluteSeconds * 1000;
     this.#now = now;
@@ -144,7 +161,12 @@ export class SessionStore {
       secrets: db.prepare<[string], { refresh_token: string | null; id_token: string | null }>('SELECT refresh_token, id_token FROM sessions WHERE id = ?'),
       destroy: db.prepare('DELETE FROM sessions WHERE id = ?'),
       purge: db.prepare('DELETE FROM sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ?'),
-      putPending: db.prepare('INSERT INTO pending_logins (id, state, nonce, verifier, return_to, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      putPending: db.prepare('INSERT INTO pending_logins (id, state, nonce, verifier, return_to, expires_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      pendingOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM pending_logins WHERE client_key = ?'),
+      pendingTotal: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pending_logins'),
+      dropOldestOf: db.prepare(`DELETE FROM pending_logins WHERE id IN
+        (SELECT id FROM pending_logins WHERE client_key = ? ORDER BY expires_at LIMIT ?)`),
+      dropOldest: db.prepare('DELETE FROM pending_logins WHERE id IN (SELECT id FROM pending_logins ORDER BY expires_at LIMIT ?)'),
       takePending: db.prepare<[string], { state: string; nonce: string; verifier: string; return_to: string; expires_at: number }>(
         'DELETE FROM pending_logins WHERE id = ? RETURNING state, nonce, verifier, return_to, expires_at'),
       purgePending: db.prepare('DELETE FROM pending_logins WHERE expires_at <= ?'),
@@ -235,11 +257,31 @@ export class SessionStore {
 
   // ---- pending logins (between /auth/login and /auth/callback) ----
 
-  /** Stores a login in progress; returns the cookie value that binds it to this browser. */
-  putPending(pending: PendingLogin, ttlSeconds: number): string {
+  /**
+   * Stores a login in progress; returns the cookie value that binds it to this browser. Expired
+   * ones go first; then, past PENDING_PER_ADDRESS for `clientAddress` (req.ip, which TRUST_PROXY
+   * makes the real client's) or PENDING_TOTAL overall, the oldest make room.
+   */
+  putPending(pending: PendingLogin, ttlSeconds: number, clientAddress?: string): string {
     const cookieValue = newOpaqueId();
-    this.#q.putPending.run(digest(cookieValue), pending.state, pending.nonce, pending.verifier, pending.returnTo, this.#now() + ttlSeconds * 1000);
+    const now = this.#now();
+    const clientKey = clientAddress ? digest(`pending-login:${clientAddress}`) : null;
+    this.#db.transaction(() => {
+      this.#q.purgePending.run(now);
+      if (clientKey) {
+        const over = this.#q.pendingOf.get(clientKey)!.n - PENDING_PER_ADDRESS + 1;
+        if (over > 0) this.#q.dropOldestOf.run(clientKey, over);
+      }
+      const overall = this.#q.pendingTotal.get()!.n - PENDING_TOTAL + 1;
+      if (overall > 0) this.#q.dropOldest.run(overall);
+      this.#q.putPending.run(digest(cookieValue), pending.state, pending.nonce, pending.verifier, pending.returnTo, now + ttlSeconds * 1000, clientKey);
+    }).immediate();
     return cookieValue;
+  }
+
+  /** How many logins are in progress (expired ones not yet purged included). */
+  pendingCount(): number {
+    return this.#q.pendingTotal.get()!.n;
   }
 
   /** Single use: the pending login is gone after this, whatever the callback turns out to be. */
