@@ -33,4 +33,11 @@ export async function securityHeaders(app: FastifyInstance, config: Config): Pro
     hsts: config.publicOrigin.startsWith('https:') ? { maxAge: 31_536_000 } : false,
     referrerPolicy: { policy: 'same-origin' },
   });
+
+  // Every /api answer is about one signed-in person (or says why not): never kept by a browser or
+  // a shared cache, errors included (issue 10, finding 9).
+  app.addHook('onSend', async (req, reply) => {
+    const path = req.url.split('?', 1)[0] ?? '';
+    if (path === '/api' || path.startsWith('/api/')) void reply.header('cache-control', 'no-store');
+  });
 }
