@@ -4,6 +4,9 @@ import type { FastifyServerOptions } from 'fastify';
 import type { LoggerOptions as PinoOptions } from 'pino';
 
 const SECRET_PARAMS = /([?&](?:access_token|license_access_token|auth_code|code|state|nonce|credential|id_token_hint|token|password|app_secret|identity_number)=)[^&#]*/gi;
+// A usage code (or a counter request) in a path, raw or percent-encoded as in `return_to=%2Fc%2F…`:
+// the QR opens {PUBLIC_ORIGIN}/c/{auth_code}, so the code is in the URL a log would record.
+const CODE_IN_PATH = /((?:\/|%2F)[cr](?:\/|%2F))[A-Za-z0-9_-]{16,128}/gi;
 // 18-digit resident ID (last may be X) and 15-digit legacy IDs, not inside longer digit runs.
 const ID_NUMBER = /(?<![0-9A-Za-z])(\d{4})\d{7,10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
 
@@ -17,6 +20,7 @@ export function scrubText(text: string): string {
   if (typeof text !== 'string') return text;
   return text
     .replace(SECRET_PARAMS, '$1***')
+    .replace(CODE_IN_PATH, '$1***')
     .replace(ID_NUMBER, (m, head: string, tail: string) => `${head}${'*'.repeat(m.length - 8)}${tail}`);
 }
 
@@ -30,7 +34,7 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = /pass(word)?|secret|token|credential|cookie|authorization/i.test(k) ? '***' : scrubDeep(v, depth + 1);
+    out[k] = /pass(word)?|secret|token|credential|cookie|authorization|auth_?code|verifier/i.test(k) ? '***' : scrubDeep(v, depth + 1);
   }
   return out;
 }
@@ -52,9 +56,8 @@ export function loggerOptions(level: string, format: 'json' | 'pretty'): Fastify
         statusCode: err.statusCode,
       }),
     },
-    formatters: {
-      log: (obj: Record<string, unknown>) => scrubDeep(obj) as Record<string, unknown>,
-    },
+    // One scrubbing pass per line, here, on what the caller handed over (object and message);
+    // the req and err serializers above scrub the fields they build themselves.
     hooks: {
       logMethod(args, method) {
         const scrubbed = args.map((a) => scrubDeep(a)) as Parameters<typeof method>;

@@ -15,7 +15,7 @@ beforeAll(async () => {
   holder = new BffClient(stack.origin);
   await holder.login('zhangsan');
   licenseCode = (await holder.api<LicenseListResponse>('GET', '/api/licenses')).body.licenses[0]!.licenseCode;
-});
+}, 60_000);
 afterAll(async () => stack?.close());
 
 describe('Cache-Control on /api', () => {

@@ -28,7 +28,7 @@ describe('with TRUST_PROXY unset (no proxy in front)', () => {
   let stack: BffStack;
   beforeAll(async () => {
     stack = await startBffStack();
-  });
+  }, 60_000);
   afterAll(async () => stack?.close());
 
   it('3,000 login starts from one address with a forged X-Forwarded-For each are limited and leave few rows', async () => {
@@ -49,7 +49,7 @@ describe('with TRUST_PROXY=1 (one proxy of ours in front)', () => {
   let stack: BffStack;
   beforeAll(async () => {
     stack = await startBffStack({ env: { TRUST_PROXY: '1' } });
-  });
+  }, 60_000);
   afterAll(async () => stack?.close());
 
   it('keys the limit on the address our proxy saw, whatever the client prepended', async () => {
@@ -67,7 +67,7 @@ describe('with TRUST_PROXY naming the proxy', () => {
   let stack: BffStack;
   beforeAll(async () => {
     stack = await startBffStack({ env: { TRUST_PROXY: '127.0.0.1/32, ::1' } });
-  });
+  }, 60_000);
   afterAll(async () => stack?.close());
 
   it('believes X-Forwarded-For only from that proxy', async () => {

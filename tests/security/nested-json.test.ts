@@ -9,7 +9,7 @@ import { startBffStack, type BffStack } from '../support/bff-stack.ts';
 let stack: BffStack;
 beforeAll(async () => {
   stack = await startBffStack();
-});
+}, 60_000);
 afterAll(async () => stack?.close());
 
 const bomb = (bytes: number) => '['.repeat(bytes / 2) + ']'.repeat(bytes / 2);
