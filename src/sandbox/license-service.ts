@@ -689,6 +689,10 @@ export class LicenseService {
     if (s.kind === 'holder' && (code.origin !== 'holder' || code.minted_by !== s.app_key)) {
       throw new ApiError('FORBIDDEN', '持证人应用只能使用本系统为持证人生成的用证码', { innerCode: 'NOT_OWN_HOLDER_CODE' });
     }
+    // Before any state check: a system the holder did not consent to learns nothing about the code.
+    if (!this.consentedRecipient(s, code)) {
+      throw new ApiError('AUTH_CODE_BOUND_TO_OTHER_SYSTEM', '用证码仅限持证人授权的办事单位使用', { innerCode: 'NOT_CONSENTED_RECIPIENT' });
+    }
     if (code.revoked_at !== null) throw new ApiError('AUTH_CODE_REVOKED');
     if (this.now() >= code.expires_at) throw new ApiError('AUTH_CODE_EXPIRED');
     if (code.bound_to !== null && code.bound_to !== s.app_key) throw new ApiError('AUTH_CODE_BOUND_TO_OTHER_SYSTEM');
@@ -697,6 +701,17 @@ export class LicenseService {
     if (license.license_status === 'ABOLISHED') throw new ApiError('LICENSE_ABOLISHED');
     if (license.license_status !== 'ISSUED') throw new ApiError('LICENSE_NOT_ISSUED');
     return { code, license };
+  }
+
+  /**
+   * DB11/T 2290 6.6 [spec usage-code rules]: a code minted by license/holder for a service item is
+   * honoured only by an access system of the organisation that owns that item, since that is who the
+   * holder consented to. The holder app's own codes (mobile view) are checked above, not here.
+   */
+  private consentedRecipient(s: AccessSystem, code: AuthCodeRow): boolean {
+    if (code.origin !== 'holder' || s.kind === 'holder') return true;
+    const item = code.service_item_code ? this.st.itemByCode.get(code.service_item_code) : undefined;
+    return item !== undefined && item.org_code === s.org_code;
   }
 
   private pushEvent(mintedBy: string, event: EventBody): void {

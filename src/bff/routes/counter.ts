@@ -9,6 +9,8 @@ import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import { CounterService } from '../services/counter.ts';
+import { CounterRecipientCheck } from '../services/counter-recipient.ts';
+import { AuthorisationStore } from '../store/authorisations.ts';
 
 const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
@@ -98,7 +100,10 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     // Only routes that ask for it are limited; the key is the staff member, not the shared window IP.
     await app.register(rateLimit, { global: false, hook: 'preHandler' });
-    const service = new CounterService({ upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log });
+    const service = new CounterService({
+      upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
+      recipient: new CounterRecipientCheck(new AuthorisationStore(app.bffDb)),
+    });
     const staffOnly = app.requireSession('counter_staff');
 
     app.get('/api/counter/service-items', {

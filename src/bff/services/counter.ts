@@ -19,6 +19,7 @@ import type { HolderSession } from '../fastify.d.ts';
 import { ApiError } from '../errors.ts';
 import { maskIdentityNumber } from '../logging.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { CounterRecipientCheck } from './counter-recipient.ts';
 import { UpstreamError, UpstreamUnavailableError, upstreamErrorToApiError } from '../upstream/errors.ts';
 
 const DAY_MS = 86_400_000;
@@ -45,6 +46,8 @@ export interface CounterServiceOptions {
   resultClearSeconds: number;
   log: FastifyBaseLogger;
   clock?: () => number;
+  /** Refuses codes this BFF minted for another organisation, before any upstream call. */
+  recipient?: CounterRecipientCheck;
 }
 
 interface Handle {
@@ -197,6 +200,7 @@ export class CounterService {
 
   /** A by-function handle back to its upstream code, for the staff member and case it was made for. */
   #resolve(staff: HolderSession, req: CounterRedeemRequest): { authCode: string; byFunction: boolean } {
+    this.#opts.recipient?.check(req.authCode, this.#orgCode(staff));
     if (!req.authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode: req.authCode, byFunction: false };
     const h = this.#handles.get(req.authCode);
     if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {

@@ -1,6 +1,7 @@
 // The BFF's records of the holder's authorisations (授权用证), their redemptions as the upstream
 // reported them, and the cursor of the upstream events feed.
 import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
+import type { Statement } from 'better-sqlite3';
 import { migrate, type BffDb, type Migration } from './db.ts';
 
 export const AUTHORISATION_MIGRATIONS: readonly Migration[] = [
@@ -53,6 +54,11 @@ export const AUTHORISATION_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The index behind byAuthCodeHash (sha256_hex is registered by openBffDb). */
+const CODE_HASH_MIGRATIONS: readonly Migration[] = [
+  { id: 'authorisations-code-hash-001', sql: 'CREATE INDEX holder_authorisations_code_hash ON holder_authorisations (sha256_hex(auth_code))' },
+];
+
 export type StoredState = 'pending' | AuthorisationStatus;
 
 export interface AuthorisationRow {
@@ -103,6 +109,7 @@ interface RedemptionRow {
 export class AuthorisationStore {
   readonly #db: BffDb;
   readonly #st;
+  #byCodeHash: Statement<[string], AuthorisationRow> | undefined;
 
   constructor(db: BffDb) {
     this.#db = db;
@@ -164,6 +171,15 @@ export class AuthorisationStore {
 
   byAuthCode(authCode: string): AuthorisationRow | undefined {
     return this.#st.byCode.get(authCode);
+  }
+
+  /** The record behind a code, found by the code's SHA-256 (hex): a code someone presents, not one we hold. */
+  byAuthCodeHash(hash: string): AuthorisationRow | undefined {
+    if (!this.#byCodeHash) {
+      migrate(this.#db, CODE_HASH_MIGRATIONS);
+      this.#byCodeHash = this.#db.prepare<[string], AuthorisationRow>('SELECT * FROM holder_authorisations WHERE sha256_hex(auth_code) = ?');
+    }
+    return this.#byCodeHash.get(hash);
   }
 
   ofSub(sub: string): AuthorisationRow[] {

@@ -1,5 +1,6 @@
 // The BFF's own SQLite file (BFF_DB): sessions, pending logins, authorisation records. Each part
 // of the BFF brings its own migrations; each runs once, in order, recorded by id.
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 
@@ -18,6 +19,9 @@ export function openBffDb(file: string): BffDb {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Lookups by a hash of a secret (a usage code typed at the counter) use an index on this.
+  db.function('sha256_hex', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? createHash('sha256').update(value).digest('hex') : null);
   db.exec('CREATE TABLE IF NOT EXISTS bff_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
   return db;
 }
