@@ -48,7 +48,8 @@ export interface RateLimitOptions {
 
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   windowMs: 60_000,
-  guessesPerSystem: 30,
+  // A whole service centre shares one counter system: room for many typos, not for a script.
+  guessesPerSystem: 120,
   failedLoginsPerAddress: 20,
 };
 
