@@ -2,9 +2,23 @@
 // of the BFF brings its own migrations; each runs once, in order, recorded by id.
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { DataCipher, resolveDataKey } from './crypto.ts';
 import type { Database as Db } from 'better-sqlite3';
 
 export type BffDb = Db;
+
+const ciphers = new WeakMap<BffDb, DataCipher>();
+
+/** The cipher for values sealed at rest in this database (store/crypto.ts). */
+export function dataCipher(db: BffDb): DataCipher {
+  let cipher = ciphers.get(db);
+  if (!cipher) {
+    // A database not opened through openBffDb (a test's own): a key for this process only.
+    cipher = new DataCipher(resolveDataKey(':memory:'));
+    ciphers.set(db, cipher);
+  }
+  return cipher;
+}
 
 export interface Migration {
   /** Unique and stable forever, prefixed by its owner: 'sessions-001', 'authorisations-001'. */
@@ -12,9 +26,13 @@ export interface Migration {
   sql: string;
 }
 
-/** Opens (creating) the file with WAL, so readers never wait for the one writer. */
-export function openBffDb(file: string): BffDb {
+/**
+ * Opens (creating) the file with WAL, so readers never wait for the one writer. `dataKey`
+ * (BFF_DATA_KEY) seals tokens and identity numbers; without it, the key file beside the database.
+ */
+export function openBffDb(file: string, dataKey?: Buffer | null): BffDb {
   const db = new Database(file);
+  ciphers.set(db, new DataCipher(resolveDataKey(file, dataKey)));
   if (file !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

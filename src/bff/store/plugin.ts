@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { openBffDb } from './db.ts';
 
 export async function bffStore(app: FastifyInstance, config: Config): Promise<void> {
-  const db = openBffDb(config.bffDb);
+  const db = openBffDb(config.bffDb, config.dataKey);
   app.decorate('bffDb', db);
   app.addHook('onClose', async () => {
     db.close();

@@ -1,9 +1,11 @@
 // Server-side holder sessions. The browser holds only an opaque random id; the table keys on its
-// SHA-256, so neither a copy of the database nor a log line can be replayed as a cookie.
+// SHA-256, so neither a copy of the database nor a log line can be replayed as a cookie. Tokens,
+// names and identity numbers are sealed (AES-256-GCM, store/crypto.ts) in the columns SEALED names.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../../contract/bff.ts';
 import type { HolderSession } from '../fastify.d.ts';
-import { migrate, type BffDb, type Migration } from './db.ts';
+import { dataCipher, migrate, type BffDb, type Migration } from './db.ts';
+import { DataCipher } from './crypto.ts';
 
 export const SESSION_MIGRATIONS: readonly Migration[] = [
   {
@@ -111,6 +113,10 @@ export const newOpaqueId = (): string => randomBytes(32).toString('base64url');
 const OPAQUE_ID = /^[A-Za-z0-9_-]{43}$/;
 const digest = (value: string): string => createHash('sha256').update(value).digest('hex');
 
+/** Columns kept sealed at rest; each value is bound to its column. */
+const SEALED = ['name', 'identity_num', 'credential', 'refresh_token', 'id_token'] as const;
+const SEALED_PENDING = ['state', 'nonce', 'verifier'] as const;
+
 function toSession(r: Row): StoredSession {
   return {
     id: r.id,
@@ -142,10 +148,12 @@ export class SessionStore {
   readonly #now: () => number;
   readonly #q;
   readonly #db: BffDb;
+  readonly #cipher: DataCipher;
 
   constructor(db: BffDb, timeouts: SessionTimeouts, now: () => number = Date.now) {
     migrate(db, SESSION_MIGRATIONS);
     this.#db = db;
+    this.#cipher = dataCipher(db);
     this.#idleMs = timeouts.idleSeconds * 1000;
     this.#absoluteMs = timeouts.absoluteSeconds * 1000;
     this.#now = now;
@@ -171,6 +179,43 @@ export class SessionStore {
         'DELETE FROM pending_logins WHERE id = ? RETURNING state, nonce, verifier, return_to, expires_at'),
       purgePending: db.prepare('DELETE FROM pending_logins WHERE expires_at <= ?'),
     };
+    this.#sealLegacyRows();
+  }
+
+  /** A copy of `row` with the named columns sealed (values already sealed, and nulls, left as they are). */
+  #seal<T extends object>(row: T, columns: readonly string[]): T {
+    const out: Record<string, unknown> = { ...row };
+    for (const c of columns) {
+      const v = out[c];
+      if (typeof v === 'string' && !DataCipher.isSealed(v)) out[c] = this.#cipher.seal(v, c);
+    }
+    return out as T;
+  }
+
+  /** A copy of `row` with the named columns opened; throws when a value does not open (another key, tampering). */
+  #open<T extends object>(row: T, columns: readonly string[]): T {
+    const out: Record<string, unknown> = { ...row };
+    for (const c of columns) {
+      const v = out[c];
+      if (typeof v === 'string') out[c] = this.#cipher.open(v, c);
+    }
+    return out as T;
+  }
+
+  /** Rows written before sealing existed are sealed once, at start-up. */
+  #sealLegacyRows(): void {
+    const db = this.#db;
+    const sessions = db.prepare<[], Row>("SELECT * FROM sessions WHERE credential NOT LIKE 'enc1:%'").all();
+    const pending = db.prepare<[], { id: string; state: string; nonce: string; verifier: string }>(
+      "SELECT id, state, nonce, verifier FROM pending_logins WHERE verifier NOT LIKE 'enc1:%'").all();
+    if (sessions.length === 0 && pending.length === 0) return;
+    const updateSession = db.prepare(`UPDATE sessions SET name = @name, identity_num = @identity_num, credential = @credential,
+      refresh_token = @refresh_token, id_token = @id_token WHERE id = @id`);
+    const updatePending = db.prepare('UPDATE pending_logins SET state = @state, nonce = @nonce, verifier = @verifier WHERE id = @id');
+    db.transaction(() => {
+      for (const r of sessions) updateSession.run(this.#seal(r, SEALED));
+      for (const r of pending) updatePending.run(this.#seal(r, SEALED_PENDING));
+    }).immediate();
   }
 
   /** The id a cookie value stands for; it is what `HolderSession.id` holds. */
@@ -202,7 +247,7 @@ export class SessionStore {
       idle_expires_at: Math.min(now + this.#idleMs, absolute),
       absolute_expires_at: absolute,
     };
-    this.#q.insert.run(row);
+    this.#q.insert.run(this.#seal(row, SEALED));
     return { cookieValue, session: toSession(row) };
   }
 
@@ -216,7 +261,13 @@ export class SessionStore {
       this.#q.destroy.run(row.id);
       return null;
     }
-    return toSession(row);
+    try {
+      return toSession(this.#open(row, SEALED));
+    } catch {
+      // Sealed with another key (BFF_DATA_KEY changed): the holder signs in again.
+      this.#q.destroy.run(row.id);
+      return null;
+    }
   }
 
   /** Slides the idle timeout (never past the absolute one); updates `session` in place. */
@@ -229,19 +280,25 @@ export class SessionStore {
   }
 
   updateTokens(id: string, tokens: SessionTokens): void {
-    this.#q.tokens.run({
+    this.#q.tokens.run(this.#seal({
       id,
       credential: tokens.credential,
       credential_expires_at: tokens.credentialExpiresAt,
       refresh_token: tokens.refreshToken ?? null,
       id_token: tokens.idToken ?? null,
-    });
+    }, SEALED));
   }
 
   /** The refresh and ID tokens, which never leave this store except toward the provider. */
   secrets(id: string): { refreshToken: string | null; idToken: string | null } | null {
-    const r = this.#q.secrets.get(id);
-    return r ? { refreshToken: r.refresh_token, idToken: r.id_token } : null;
+    const sealed = this.#q.secrets.get(id);
+    if (!sealed) return null;
+    try {
+      const r = this.#open(sealed, SEALED);
+      return { refreshToken: r.refresh_token, idToken: r.id_token };
+    } catch {
+      return null;
+    }
   }
 
   destroy(id: string): void {
@@ -274,7 +331,8 @@ export class SessionStore {
       }
       const overall = this.#q.pendingTotal.get()!.n - PENDING_TOTAL + 1;
       if (overall > 0) this.#q.dropOldest.run(overall);
-      this.#q.putPending.run(digest(cookieValue), pending.state, pending.nonce, pending.verifier, pending.returnTo, now + ttlSeconds * 1000, clientKey);
+      const p = this.#seal({ state: pending.state, nonce: pending.nonce, verifier: pending.verifier }, SEALED_PENDING);
+      this.#q.putPending.run(digest(cookieValue), p.state, p.nonce, p.verifier, pending.returnTo, now + ttlSeconds * 1000, clientKey);
     }).immediate();
     return cookieValue;
   }
@@ -287,8 +345,13 @@ export class SessionStore {
   /** Single use: the pending login is gone after this, whatever the callback turns out to be. */
   takePending(cookieValue: string | undefined): PendingLogin | null {
     if (!cookieValue || !OPAQUE_ID.test(cookieValue)) return null;
-    const r = this.#q.takePending.get(digest(cookieValue));
-    if (!r || r.expires_at <= this.#now()) return null;
-    return { state: r.state, nonce: r.nonce, verifier: r.verifier, returnTo: r.return_to };
+    const sealed = this.#q.takePending.get(digest(cookieValue));
+    if (!sealed || sealed.expires_at <= this.#now()) return null;
+    try {
+      const r = this.#open(sealed, SEALED_PENDING);
+      return { state: r.state, nonce: r.nonce, verifier: r.verifier, returnTo: r.return_to };
+    } catch {
+      return null;
+    }
   }
 }
