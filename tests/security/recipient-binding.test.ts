@@ -29,7 +29,9 @@ beforeAll(async () => {
     },
   });
   apiRoot = `${stack.origin}/sandbox/license-app/v1`;
-  [holderApp, counter, other] = await Promise.all(['holder-h5', 'counter-demo', 'biz-other'].map((k) => new SandboxClient(apiRoot).login(k)));
+  [holderApp, counter, other] = await Promise.all([
+    new SandboxClient(apiRoot).login('holder-h5'), new SandboxClient(apiRoot).login('counter-demo'), new SandboxClient(apiRoot).login('biz-other'),
+  ]);
   credential = (await loginAtIdp({
     issuer: `${stack.origin}/sandbox/idp`, clientId: TEST_IDP_CLIENT.client_id, clientSecret: TEST_IDP_CLIENT.client_secret,
     redirectUri: TEST_IDP_CLIENT.redirect_uri, account: 'zhangsan', password: DEMO_PASSWORD,

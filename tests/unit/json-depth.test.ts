@@ -22,7 +22,7 @@ describe('jsonNestsDeeperThan', () => {
     const counter = new JsonDepthCounter(2);
     expect(pieces.map((p) => counter.push(p))).toEqual([false, false, false, false, false]);
     const bytes = new JsonDepthCounter(2);
-    expect(bytes.push(Buffer.from('["中文[",'))).toBe(false);
-    expect(bytes.push(Buffer.from('[['))).toBe(true);
+    expect(bytes.push(new TextEncoder().encode('["中文[",'))).toBe(false);
+    expect(bytes.push(new TextEncoder().encode('[['))).toBe(true);
   });
 });

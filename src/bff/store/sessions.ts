@@ -172,6 +172,8 @@ export class SessionStore {
       putPending: db.prepare('INSERT INTO pending_logins (id, state, nonce, verifier, return_to, expires_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       pendingOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM pending_logins WHERE client_key = ?'),
       pendingTotal: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pending_logins'),
+      // An upper bound on the count in O(log n): rows are only ever appended, so ids span at least as many.
+      pendingSpan: db.prepare<[], { n: number }>('SELECT coalesce(max(rowid) - min(rowid) + 1, 0) AS n FROM pending_logins'),
       dropOldestOf: db.prepare(`DELETE FROM pending_logins WHERE id IN
         (SELECT id FROM pending_logins WHERE client_key = ? ORDER BY expires_at LIMIT ?)`),
       dropOldest: db.prepare('DELETE FROM pending_logins WHERE id IN (SELECT id FROM pending_logins ORDER BY expires_at LIMIT ?)'),
@@ -184,7 +186,7 @@ export class SessionStore {
 
   /** A copy of `row` with the named columns sealed (values already sealed, and nulls, left as they are). */
   #seal<T extends object>(row: T, columns: readonly string[]): T {
-    const out: Record<string, unknown> = { ...row };
+    const out = { ...row } as Record<string, unknown>;
     for (const c of columns) {
       const v = out[c];
       if (typeof v === 'string' && !DataCipher.isSealed(v)) out[c] = this.#cipher.seal(v, c);
@@ -194,7 +196,7 @@ export class SessionStore {
 
   /** A copy of `row` with the named columns opened; throws when a value does not open (another key, tampering). */
   #open<T extends object>(row: T, columns: readonly string[]): T {
-    const out: Record<string, unknown> = { ...row };
+    const out = { ...row } as Record<string, unknown>;
     for (const c of columns) {
       const v = out[c];
       if (typeof v === 'string') out[c] = this.#cipher.open(v, c);
@@ -329,8 +331,10 @@ export class SessionStore {
         const over = this.#q.pendingOf.get(clientKey)!.n - PENDING_PER_ADDRESS + 1;
         if (over > 0) this.#q.dropOldestOf.run(clientKey, over);
       }
-      const overall = this.#q.pendingTotal.get()!.n - PENDING_TOTAL + 1;
-      if (overall > 0) this.#q.dropOldest.run(overall);
+      if (this.#q.pendingSpan.get()!.n >= PENDING_TOTAL) {
+        const overall = this.#q.pendingTotal.get()!.n - PENDING_TOTAL + 1;
+        if (overall > 0) this.#q.dropOldest.run(overall);
+      }
       const p = this.#seal({ state: pending.state, nonce: pending.nonce, verifier: pending.verifier }, SEALED_PENDING);
       this.#q.putPending.run(digest(cookieValue), p.state, p.nonce, p.verifier, pending.returnTo, now + ttlSeconds * 1000, clientKey);
     }).immediate();
