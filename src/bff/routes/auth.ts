@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { Config } from '../config.ts';
 import { ApiError, errorBody } from '../errors.ts';
 import { LoginFailedError } from '../identity/oidc.ts';
-import { safeReturnTo } from '../identity/return-to.ts';
+import { safeReturnTo } from '../../contract/return-to.ts';
 import { LOGIN_COOKIE, type SessionContext } from '../plugins/session.ts';
 
 /** How long the provider's login page may stay open before the callback is refused. */
