@@ -162,8 +162,9 @@ export function resolveIdp(env: IdpEnv, embeddedIssuer: string | null): IdpConfi
   return {
     protocol,
     issuer,
-    clientId: env.IDP_CLIENT_ID ?? EMBEDDED_CLIENT.clientId,
-    clientSecret: env.IDP_CLIENT_SECRET ?? EMBEDDED_CLIENT.clientSecret,
+    // The dev client's secret only ever for the embedded provider: never a default in production.
+    clientId: env.IDP_CLIENT_ID ?? (embeddedIssuer ? EMBEDDED_CLIENT.clientId : ''),
+    clientSecret: env.IDP_CLIENT_SECRET ?? (embeddedIssuer ? EMBEDDED_CLIENT.clientSecret : ''),
     clientAuth: env.IDP_CLIENT_AUTH ?? 'basic',
     authorizeUrl,
     tokenUrl: env.IDP_TOKEN_URL ?? (embeddedIssuer ? embedded('/token') : ''),
