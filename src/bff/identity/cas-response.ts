@@ -35,11 +35,12 @@ function parseXml(text: string): Record<string, unknown> | undefined {
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/** An element's text whether the parser gave a string or an object with attributes and #text. */
+/** An element's text whether the parser gave a string or an object with attributes and #text; mixed content is no text. */
 function textOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   const o = obj(v);
-  return typeof o?.['#text'] === 'string' ? o['#text'] : undefined;
+  if (!o || Object.keys(o).some((k) => k !== '#text' && !k.startsWith('@'))) return undefined;
+  return typeof o['#text'] === 'string' ? o['#text'] : undefined;
 }
 
 function success(node: Record<string, unknown>): CasValidation {
