@@ -164,3 +164,39 @@ describe('a CAS platform: tickets and single logout', () => {
     expect((await b.api('GET', '/api/session')).status).toBe(200);
   });
 });
+
+describe('a platform that cannot be reached, or a holder who cancels', () => {
+  it('sends the browser to /login?error=provider instead of an error page when the platform is down', async () => {
+    const port = await freePort();
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const bff = await startBffStack({
+      port,
+      env: {
+        UPSTREAM_URL: `${dead}/license-app/v1`, UPSTREAM_APP_KEY: 'k', UPSTREAM_APP_SECRET: 's', UPSTREAM_ACCOUNT: 'a', UPSTREAM_PASSWORD: 'p',
+        COUNTER_UPSTREAM_APP_KEY: 'ck', COUNTER_UPSTREAM_APP_SECRET: 'cs', COUNTER_UPSTREAM_ACCOUNT: 'ca', COUNTER_UPSTREAM_PASSWORD: 'cp',
+        IDP_ISSUER: `${dead}/idp`, IDP_CLIENT_ID: 'c', IDP_CLIENT_SECRET: 's',
+      },
+    });
+    try {
+      const res = await fetch(`${bff.origin}/auth/login?return_to=/history`, { redirect: 'manual' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/login?error=provider&return_to=%2Fhistory');
+    } finally {
+      await bff.close();
+    }
+  });
+
+  it('sends a holder who cancelled at the platform to /login?error=cancelled', async () => {
+    const bff = await startBffStack({ env: { SANDBOX_IDP_PROTOCOL: 'oauth2' }, sandbox: { seed: false } });
+    try {
+      const b = new BffClient(bff.origin);
+      const start = await b.raw('GET', '/auth/login');
+      const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+      const back = await b.raw('GET', `/auth/callback?${new URLSearchParams({ error: 'access_denied', state })}`);
+      expect(back.headers.get('location')).toBe('/login?error=cancelled');
+      expect(sessionCount(bff)).toBe(0);
+    } finally {
+      await bff.close();
+    }
+  });
+});
