@@ -35,6 +35,19 @@ async function startPair(protocol: Protocol, idpEnv: (issuer: string) => Record<
   return { sandbox, bff };
 }
 
+/** A pair per describe block, started before its tests and closed after. */
+function usePair(protocol: Protocol, idpEnv: (issuer: string) => Record<string, string>): () => Pair {
+  let pair: Pair | undefined;
+  beforeAll(async () => {
+    pair = await startPair(protocol, idpEnv);
+  }, 60_000);
+  afterAll(async () => {
+    await pair?.bff.close();
+    await pair?.sandbox.close();
+  });
+  return () => pair!;
+}
+
 const oauth2Env = (issuer: string): Record<string, string> => ({
   IDP_AUTHORIZE_URL: `${issuer}/auth`, IDP_TOKEN_URL: `${issuer}/token`, IDP_USERINFO_URL: `${issuer}/oauth2/userinfo`,
   IDP_CLIENT_ID: 'prod-bff', IDP_CLIENT_SECRET: 'prod-bff-secret', IDP_SCOPE: 'user_info',
@@ -57,17 +70,10 @@ describe.each([
   ['cas', casEnv],
   ['cas', (issuer: string) => ({ ...casEnv(issuer), IDP_CAS_FORMAT: 'json' })],
 ] as const)('a %s platform configured by hand', (protocol, env) => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair(protocol, env);
-  }, 60_000);
-  afterAll(async () => {
-    await pair?.bff.close();
-    await pair?.sandbox.close();
-  });
+  const current = usePair(protocol, env);
 
   it('signs zhangsan in with its own field names and reads his certificates upstream with the credential', async () => {
-    const b = new BffClient(pair.bff.origin);
+    const b = new BffClient(current().bff.origin);
     const { landedAt, session } = await b.login('zhangsan', { returnTo: '/history' });
     expect(landedAt).toBe('/history');
     expect(session.user).toMatchObject({ name: '张三', maskedIdentityNum: '1101**********1233', role: 'citizen' });
@@ -77,7 +83,7 @@ describe.each([
   });
 
   it('gives staff01 the counter role from the platform role field', async () => {
-    const { session } = await new BffClient(pair.bff.origin).login('staff01');
+    const { session } = await new BffClient(current().bff.origin).login('staff01');
     expect(session.user).toMatchObject({ role: 'counter_staff', orgName: '北京市东城区政务服务中心' });
   });
 });
@@ -86,33 +92,19 @@ describe.each([
   ['oauth2', oauth2Env],
   ['cas', casEnv],
 ] as const)('a wrong claim mapping on a %s platform', (protocol, env) => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair(protocol, (issuer) => ({ ...env(issuer), IDP_CLAIM_IDENTITY_NUM: 'idCardNo' }));
-  }, 60_000);
-  afterAll(async () => {
-    await pair?.bff.close();
-    await pair?.sandbox.close();
-  });
+  const current = usePair(protocol, (issuer) => ({ ...env(issuer), IDP_CLAIM_IDENTITY_NUM: 'idCardNo' }));
 
   it('ends on /login?error=claims naming the missing field, with no session at all', async () => {
-    const b = new BffClient(pair.bff.origin);
+    const b = new BffClient(current().bff.origin);
     expect(await callbackOutcome(b)).toBe('/login?error=claims&claim=idCardNo&return_to=%2Fhistory');
-    expect(sessionCount(pair.bff)).toBe(0);
+    expect(sessionCount(current().bff)).toBe(0);
     expect((await b.api('GET', '/api/session')).status).toBe(401);
-    expect(pair.bff.logs.join('\n')).toMatch(/"loginError":"claims","detail":"idCardNo"/);
+    expect(current().bff.logs.join('\n')).toMatch(/"loginError":"claims","detail":"idCardNo"/);
   });
 });
 
 describe('a CAS platform: tickets and single logout', () => {
-  let pair: Pair;
-  beforeAll(async () => {
-    pair = await startPair('cas', casEnv);
-  }, 60_000);
-  afterAll(async () => {
-    await pair?.bff.close();
-    await pair?.sandbox.close();
-  });
+  const current = usePair('cas', casEnv);
 
   it.each([
     ['a tampered ticket', (u: URL) => u.searchParams.set('ticket', `${u.searchParams.get('ticket')!.slice(0, -2)}xx`)],
@@ -120,20 +112,20 @@ describe('a CAS platform: tickets and single logout', () => {
     ['a ticket with markup', (u: URL) => u.searchParams.set('ticket', '<x>')],
     ['no ticket', (u: URL) => u.searchParams.delete('ticket')],
   ])('refuses %s with /login?error=provider and no session', async (_what, tamper) => {
-    const b = new BffClient(pair.bff.origin);
-    const before = sessionCount(pair.bff);
+    const b = new BffClient(current().bff.origin);
+    const before = sessionCount(current().bff);
     expect(await callbackOutcome(b, tamper)).toBe('/login?error=provider&return_to=%2Fhistory');
-    expect(sessionCount(pair.bff)).toBe(before);
+    expect(sessionCount(current().bff)).toBe(before);
   });
 
   it('refuses a ticket validated once already (single use), even in the browser it was issued to', async () => {
-    const b = new BffClient(pair.bff.origin);
+    const b = new BffClient(current().bff.origin);
     const callback = await b.toCallback('/auth/login', 'wangwu');
     const ticket = new URL(callback).searchParams.get('ticket')!;
     // Someone validates it first (as a thief with the URL would).
     const service = new URL(callback);
     service.searchParams.delete('ticket');
-    const stolen = await fetch(`${pair.sandbox.issuer}/cas/p3/serviceValidate?${new URLSearchParams({ service: service.href, ticket })}`);
+    const stolen = await fetch(`${current().sandbox.issuer}/cas/p3/serviceValidate?${new URLSearchParams({ service: service.href, ticket })}`);
     expect(await stolen.text()).toContain('<cas:authenticationSuccess>');
     const res = await b.raw('GET', callback);
     expect(res.headers.get('location')).toBe('/login?error=provider');
@@ -141,18 +133,18 @@ describe('a CAS platform: tickets and single logout', () => {
   });
 
   it('ends the BFF session when the holder signs out at the platform (back-channel single logout)', async () => {
-    const b = new BffClient(pair.bff.origin);
+    const b = new BffClient(current().bff.origin);
     await b.login('lisi');
     expect((await b.api<SessionInfo>('GET', '/api/session')).status).toBe(200);
     // Signing out at the platform itself, e.g. from another government app.
-    const out = await b.raw('GET', `${pair.sandbox.issuer}/cas/logout`, { headers: { accept: 'text/html' } });
+    const out = await b.raw('GET', `${current().sandbox.issuer}/cas/logout`, { headers: { accept: 'text/html' } });
     expect(out.status).toBe(200);
     expect((await b.api('GET', '/api/session')).status).toBe(401);
-    expect(pair.bff.logs.join('\n')).toMatch(/"ended":true,"msg":"single logout from the identity platform"/);
+    expect(current().bff.logs.join('\n')).toMatch(/"ended":true,"msg":"single logout from the identity platform"/);
   });
 
   it('refuses a logout request that is not one, and one naming an unknown ticket changes nothing', async () => {
-    const b = new BffClient(pair.bff.origin);
+    const b = new BffClient(current().bff.origin);
     await b.login('zhangsan');
     const garbage = await b.raw('POST', '/auth/callback', { form: { logoutRequest: '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>' } });
     expect(garbage.status).toBe(400);

@@ -3,16 +3,13 @@
 // ticket is spent by then, so the credential sent upstream is the attribute the platform
 // designates for back-end calls (IDP_CREDENTIAL=attribute:NAME). The platform's single logout
 // POSTs a logoutRequest naming the ticket to the service URL; singleLogoutIndex reads it.
-import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PendingLogin, SessionTokens } from '../store/sessions.ts';
 import { identityFromClaims, pickCredential } from './claims.ts';
 import { parseLogoutRequest, parseServiceResponse, plausibleTicket } from './cas-response.ts';
 import { platformFetch, providerUnavailable } from './http.ts';
 import type { IdpConfig } from './settings.ts';
-import { LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
-
-const random = (): string => randomBytes(32).toString('base64url');
+import { freshPendingLogin, LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
 
 export class CasAdapter implements IdentityAdapter {
   readonly protocol = 'cas' as const;
@@ -35,7 +32,7 @@ export class CasAdapter implements IdentityAdapter {
   }
 
   async startLogin(returnTo: string): Promise<{ url: string; pending: PendingLogin }> {
-    const pending: PendingLogin = { state: random(), nonce: random(), verifier: random(), returnTo };
+    const pending = freshPendingLogin(returnTo);
     const url = new URL(`${this.#idp.casUrl}/login`);
     url.searchParams.set('service', this.#service(pending.state));
     return { url: url.href, pending };

@@ -1,15 +1,13 @@
 // IDP_PROTOCOL=oauth2: a platform that speaks plain OAuth 2.0 (RFC 6749) with configured
 // endpoints and its own user-info JSON: no discovery, no ID token. Authorization code, PKCE when
 // the platform supports it (IDP_PKCE), state always.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PendingLogin, SessionTokens } from '../store/sessions.ts';
 import { fieldText, identityFromClaims, pickCredential } from './claims.ts';
 import { basicAuth, DEFAULT_TOKEN_SECONDS, jsonOf, platformFetch, providerUnavailable } from './http.ts';
 import type { IdpConfig } from './settings.ts';
-import { LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
-
-const random = (): string => randomBytes(32).toString('base64url');
+import { freshPendingLogin, LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
 
 export class OAuth2Adapter implements IdentityAdapter {
   readonly protocol = 'oauth2' as const;
@@ -24,7 +22,7 @@ export class OAuth2Adapter implements IdentityAdapter {
   }
 
   async startLogin(returnTo: string): Promise<{ url: string; pending: PendingLogin }> {
-    const pending: PendingLogin = { state: random(), nonce: random(), verifier: random(), returnTo };
+    const pending = freshPendingLogin(returnTo);
     const url = new URL(this.#idp.authorizeUrl);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.#idp.clientId);

@@ -1,5 +1,6 @@
 // The one identity interface the routes and the session plugin use, whatever the unified identity
 // platform speaks (IDP_PROTOCOL): OpenID Connect, plain OAuth 2.0 or CAS tickets.
+import { randomBytes } from 'node:crypto';
 import type { PendingLogin, SessionIdentity, SessionTokens } from '../store/sessions.ts';
 
 /**
@@ -46,4 +47,10 @@ export interface IdentityAdapter {
   revoke(token: string): Promise<void>;
   /** The ticket a platform's back-channel logout request names, or null if the body is not one. */
   singleLogoutIndex(body: unknown): string | null;
+}
+
+/** A login in progress with fresh 256-bit state, nonce and PKCE verifier (each adapter uses what its protocol has). */
+export function freshPendingLogin(returnTo: string): PendingLogin {
+  const random = (): string => randomBytes(32).toString('base64url');
+  return { state: random(), nonce: random(), verifier: random(), returnTo };
 }
