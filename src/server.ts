@@ -51,6 +51,7 @@ export async function main(): Promise<void> {
       dbFile: config.sandbox.db,
       origin: config.publicOrigin,
       holderCodeTtlSeconds: config.sandbox.holderCodeTtlSeconds,
+      idpProtocol: config.sandbox.idpProtocol,
       idpClients: [
         {
           client_id: config.idp.clientId,
@@ -85,7 +86,7 @@ export async function main(): Promise<void> {
   }
   process.stdout.write(`\n  ecert-holder is running: ${config.publicOrigin}/\n`);
   if (config.sandbox.enabled) {
-    process.stdout.write('  Embedded sandbox: demo sign-in zhangsan / demo123456 (counter staff: staff01 / demo123456)\n\n');
+    process.stdout.write(`  Embedded sandbox (identity platform: ${config.sandbox.idpProtocol}): demo sign-in zhangsan / demo123456 (counter staff: staff01 / demo123456)\n\n`);
   }
 }
 

@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
 import { isIP } from 'node:net';
+import { IdpEnvSchema, foreignIdpSetting, missingIdpSettings, resolveIdp, type IdpConfig } from './identity/settings.ts';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Integer({ minimum: 1 });
@@ -27,9 +28,7 @@ const EnvSchema = Type.Object({
   COUNTER_UPSTREAM_APP_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   COUNTER_UPSTREAM_ACCOUNT: Type.Optional(Type.String({ minLength: 1 })),
   COUNTER_UPSTREAM_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
-  IDP_ISSUER: Type.Optional(Type.String({ pattern: '^https?://' })),
-  IDP_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
-  IDP_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  ...IdpEnvSchema,
   SESSION_IDLE_SECONDS: Type.Optional(Seconds),
   SESSION_ABSOLUTE_SECONDS: Type.Optional(Seconds),
   COOKIE_SAMESITE: Type.Optional(Type.Union([Type.Literal('lax'), Type.Literal('none')])),
@@ -64,8 +63,8 @@ export interface Config {
   logFormat: 'json' | 'pretty';
   bffDb: string;
   webDist: string;
-  /** Set when no UPSTREAM_URL / IDP_ISSUER is configured: server.ts mounts the sandbox. */
-  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number };
+  /** Set when no UPSTREAM_* / IDP_* is configured at all: server.ts mounts the sandbox. */
+  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number; idpProtocol: IdpConfig['protocol'] };
   upstream: {
     url: string;
     holder: UpstreamAccount;
@@ -73,7 +72,7 @@ export interface Config {
     signing: 'off' | 'sha256' | 'sm3';
     timeoutMs: number;
   };
-  idp: { issuer: string; clientId: string; clientSecret: string };
+  idp: IdpConfig;
   session: { idleSeconds: number; absoluteSeconds: number; sameSite: 'lax' | 'none' };
   frameAncestors: string[];
   authorisation: { minSeconds: number; maxSeconds: number; defaultSeconds: number };
@@ -87,6 +86,20 @@ export interface Config {
 export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
+
+/** Without exception required once any of the production switch is set (issue 10: all or nothing). */
+const PRODUCTION_UPSTREAM = [
+  'UPSTREAM_URL', 'UPSTREAM_APP_KEY', 'UPSTREAM_APP_SECRET', 'UPSTREAM_ACCOUNT', 'UPSTREAM_PASSWORD',
+  'COUNTER_UPSTREAM_APP_KEY', 'COUNTER_UPSTREAM_APP_SECRET', 'COUNTER_UPSTREAM_ACCOUNT', 'COUNTER_UPSTREAM_PASSWORD',
+] as const;
+
+/** How the BFF talks to whichever upstream it has, the embedded one included: not part of the switch. */
+const UPSTREAM_TUNING = new Set(['UPSTREAM_SIGNING', 'UPSTREAM_TIMEOUT_MS']);
+
+/** Any other UPSTREAM_*, COUNTER_UPSTREAM_* or IDP_* setting means a real deployment: the sandbox stays out. */
+function productionSwitch(env: Record<string, unknown>): boolean {
+  return Object.keys(env).some((name) => /^(UPSTREAM_|COUNTER_UPSTREAM_|IDP_)/.test(name) && !UPSTREAM_TUNING.has(name));
+}
 
 const NUMERIC = new Set(
   Object.entries(EnvSchema.properties)
@@ -160,12 +173,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = env as Env;
   const port = e.PORT ?? 8080;
   const publicOrigin = e.PUBLIC_ORIGIN ?? `http://localhost:${port}`;
-  const sandboxEnabled = !e.UPSTREAM_URL || !e.IDP_ISSUER;
-  if (e.UPSTREAM_URL && !(e.UPSTREAM_APP_KEY && e.UPSTREAM_APP_SECRET && e.UPSTREAM_ACCOUNT && e.UPSTREAM_PASSWORD)) {
-    throw new ConfigError('UPSTREAM_URL is set, so UPSTREAM_APP_KEY, UPSTREAM_APP_SECRET, UPSTREAM_ACCOUNT and UPSTREAM_PASSWORD are required');
+  const production = productionSwitch(env);
+  const sandboxEnabled = !production;
+  if (production) {
+    const missing = [...PRODUCTION_UPSTREAM.filter((name) => env[name] === undefined), ...missingIdpSettings(e)];
+    if (missing.length > 0) {
+      throw new ConfigError(`Incomplete production settings: ${missing.join(', ')} missing (set all of them for a real sharing service and identity platform, or no UPSTREAM_*/COUNTER_UPSTREAM_*/IDP_* at all for the embedded sandbox)`);
+    }
   }
-  if (e.IDP_ISSUER && !(e.IDP_CLIENT_ID && e.IDP_CLIENT_SECRET)) {
-    throw new ConfigError('IDP_ISSUER is set, so IDP_CLIENT_ID and IDP_CLIENT_SECRET are required');
+  const foreign = foreignIdpSetting(e);
+  if (foreign) throw new ConfigError(`Setting ${foreign} does not apply to IDP_PROTOCOL=${e.IDP_PROTOCOL ?? 'oidc'}: see .env.example`);
+  const idp = resolveIdp(e, sandboxEnabled ? `${publicOrigin}/sandbox/idp` : null);
+  if (idp.credential === 'id_token' ? idp.protocol !== 'oidc' : idp.credential === 'access_token' && idp.protocol === 'cas') {
+    throw new ConfigError(`Invalid setting IDP_CREDENTIAL=${JSON.stringify(idp.credential)}: IDP_PROTOCOL=${idp.protocol} has no such token; name an attribute (attribute:NAME)`);
   }
   const authMin = e.AUTH_MIN_SECONDS ?? 60;
   const authMax = e.AUTH_MAX_SECONDS ?? 600;
@@ -181,7 +201,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT ?? 'json',
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
     webDist: e.WEB_DIST ?? 'dist',
-    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl },
+    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl, idpProtocol: idp.protocol },
     upstream: {
       url: e.UPSTREAM_URL ?? `${loopback}/sandbox/license-app/v1`,
       holder: {
@@ -199,11 +219,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signing: e.UPSTREAM_SIGNING ?? 'off',
       timeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 8000,
     },
-    idp: {
-      issuer: e.IDP_ISSUER ?? `${publicOrigin}/sandbox/idp`,
-      clientId: e.IDP_CLIENT_ID ?? 'ecert-holder-bff',
-      clientSecret: e.IDP_CLIENT_SECRET ?? 'ecert-holder-bff-dev-secret',
-    },
+    idp,
     session: {
       idleSeconds: e.SESSION_IDLE_SECONDS ?? 30 * 60,
       absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS ?? 8 * 60 * 60,

@@ -1,32 +1,32 @@
-import { generateKeyPairSync, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Database } from 'better-sqlite3';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC, type Account, type ClientMetadata } from 'oidc-provider';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo-data.ts';
-import { ensureIdpSchema, purgeExpired, SqliteAdapter } from './idp-adapter.ts';
-import { IDP_CSP, IDP_CSS, loginPage, logoutPage, messagePage } from './idp-views.ts';
+import Provider, { type Configuration, type KoaContextWithOIDC, type Account, type ClientMetadata } from 'oidc-provider';
+import { AccountBook, claimsOf, configValue, ensureAccountSchema, IDENTITY_CLAIMS, seedAccounts } from './idp-accounts.ts';
+import { purgeExpired, SqliteAdapter } from './idp-adapter.ts';
+import { casRoutes } from './idp-cas.ts';
+import { introspectionClient, INTROSPECTION_CLIENT_ID, normIssuer } from './idp-credentials.ts';
+import { interactionRoutes } from './idp-interactions.ts';
+import { oauth2Routes, PLATFORM_SCOPE } from './idp-oauth2.ts';
+import { IDP_CSP, IDP_CSS, logoutPage, messagePage } from './idp-views.ts';
 
 // The development unified identity platform (统一身份认证平台): a real OpenID Provider
-// (oidc-provider 8) mounted inside Fastify. Its access tokens are the holder `credential` of
-// DB11/T 2290 6.6; the sharing service checks them by introspection.
+// (oidc-provider 8) mounted inside Fastify, which can also play the two other kinds of platform
+// (SANDBOX_IDP_PROTOCOL): plain OAuth 2.0 with its own user-info field names, and a CAS 3.0
+// ticket server. Its access tokens are the holder `credential` of DB11/T 2290 6.6 in every mode;
+// the sharing service checks them by introspection (idp-credentials.ts).
 
-export interface HolderIdentity {
-  sub: string;
-  name: string;
-  identity_type: string;
-  identity_num: string;
-  phone?: string;
-  role: 'citizen' | 'counter_staff';
-  org_name?: string;
-  org_code?: string;
-}
+export type { HolderIdentity } from './idp-credentials.ts';
+export { createCredentialVerifier, introspectionClient, INTROSPECTION_CLIENT_ID } from './idp-credentials.ts';
+
+export type IdpProtocol = 'oidc' | 'oauth2' | 'cas';
 
 export interface IdpClient {
   client_id: string;
   client_secret: string;
+  /** Also the CAS services this client may name (`service` without its query). */
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
   /** How the client authenticates at the token endpoint; default client_secret_basic. */
@@ -40,89 +40,15 @@ export interface IdpOptions {
   /** Absolute URL including the mount prefix, e.g. http://127.0.0.1:8080/sandbox/idp */
   issuer: string;
   clients: IdpClient[];
+  /** Which kind of platform to play; default oidc. */
+  protocol?: IdpProtocol;
   /** Access token lifetime in seconds (default 600). */
   accessTokenTtl?: number;
   /** Login session lifetime in seconds (default 8 h). */
   sessionTtl?: number;
 }
 
-/** The confidential client the sharing service uses to introspect holder credentials. */
-export const INTROSPECTION_CLIENT_ID = 'sandbox-license-app';
-
-const SCOPES = ['openid', 'profile', 'phone', 'identity', 'offline_access'];
-const IDENTITY_CLAIMS = ['identity_type', 'identity_num', 'role', 'org_name', 'org_code'] as const;
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_S = 15 * 60;
-
-interface AccountRow {
-  account: string;
-  password_hash: string;
-  name: string;
-  identity_type: string;
-  identity_num: string;
-  phone: string | null;
-  role: 'citizen' | 'counter_staff';
-  org_name: string | null;
-  org_code: string | null;
-}
-
-// ---- password hashing (scrypt, per-account salt) ----
-
-const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-
-function scrypt(password: string, salt: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCb(password.normalize('NFKC'), salt, 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
-
-async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
-}
-
-async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [kind, , , , salt, key] = stored.split('$');
-  if (kind !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-// A fixed hash to compare against when the account does not exist, so that an unknown account
-// costs the same time as a wrong password.
-let dummyHash: Promise<string> | undefined;
-
-// ---- persistent state: accounts, keys, secrets ----
-
-function ensureSchema(db: Database): void {
-  ensureIdpSchema(db);
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS idp_config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS idp_account (
-      account TEXT PRIMARY KEY,
-      password_hash TEXT NOT NULL,
-      name TEXT NOT NULL,
-      identity_type TEXT NOT NULL,
-      identity_num TEXT NOT NULL,
-      phone TEXT,
-      role TEXT NOT NULL CHECK (role IN ('citizen', 'counter_staff')),
-      org_name TEXT,
-      org_code TEXT
-    );
-    CREATE TABLE IF NOT EXISTS idp_login_failure (account TEXT NOT NULL, at INTEGER NOT NULL);
-    CREATE INDEX IF NOT EXISTS idp_login_failure_account ON idp_login_failure (account, at);
-  `);
-}
-
-/** Reads a persisted value, creating it once; the first writer wins when two instances race. */
-function configValue(db: Database, key: string, create: () => string): string {
-  db.prepare('INSERT OR IGNORE INTO idp_config (key, value) VALUES (?, ?)').run(key, create());
-  const row = db.prepare<[string], { value: string }>('SELECT value FROM idp_config WHERE key = ?').get(key);
-  if (!row) throw new Error(`idp config ${key} missing`);
-  return row.value;
-}
+const SCOPES = ['openid', 'profile', 'phone', 'identity', PLATFORM_SCOPE, 'offline_access'];
 
 function signingKeys(db: Database): Record<string, unknown>[] {
   const json = configValue(db, 'jwks', () => {
@@ -133,42 +59,24 @@ function signingKeys(db: Database): Record<string, unknown>[] {
   return (JSON.parse(json) as { keys: Record<string, unknown>[] }).keys;
 }
 
-async function seedAccounts(db: Database): Promise<void> {
-  const exists = db.prepare<[string], { account: string }>('SELECT account FROM idp_account WHERE account = ?');
-  const insert = db.prepare(`INSERT OR IGNORE INTO idp_account
-    (account, password_hash, name, identity_type, identity_num, phone, role, org_name, org_code)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  for (const p of DEMO_PEOPLE) {
-    if (exists.get(p.account)) continue;
-    const hash = await hashPassword(DEMO_PASSWORD);
-    insert.run(p.account, hash, p.name, p.identityType, p.identityNum, p.phone, p.role, p.orgName ?? null, p.orgCode ?? null);
-  }
-}
-
-// In-process registry so createCredentialVerifier({ issuer }) finds the introspection secret
-// that the idp generated and stored in its database.
-const introspectionCredentials = new Map<string, { clientId: string; clientSecret: string }>();
-const normIssuer = (issuer: string): string => issuer.replace(/\/+$/, '');
-
-// ---- the plugin ----
-
 export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise<void> {
   const { db } = opts;
   const issuer = normIssuer(opts.issuer);
-  const mountPath = new URL(issuer).pathname.replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  const mountPath = issuerUrl.pathname.replace(/\/+$/, '');
   if (app.prefix !== mountPath) {
     throw new Error(`idpPlugin: registered under prefix "${app.prefix}" but the issuer path is "${mountPath}"`);
   }
   const cssHref = `${mountPath}/assets/idp.css`;
+  const sessionTtl = opts.sessionTtl ?? 8 * 3600;
 
-  ensureSchema(db);
+  ensureAccountSchema(db);
   purgeExpired(db);
   await seedAccounts(db);
+  const accounts = new AccountBook(db);
 
   const cookieKeys = JSON.parse(configValue(db, 'cookie_keys', () => JSON.stringify([randomBytes(32).toString('base64url')]))) as string[];
-  const introspectionSecret = configValue(db, 'introspection_client_secret', () => randomBytes(32).toString('base64url'));
-  const ownCredentials = { clientId: INTROSPECTION_CLIENT_ID, clientSecret: introspectionSecret };
-  introspectionCredentials.set(issuer, ownCredentials);
+  const introspection = introspectionClient(db);
 
   // Clients live in the database too: oidc-provider reads non-static clients through the adapter.
   const clientAdapter = new SqliteAdapter(db, 'Client');
@@ -185,7 +93,7 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
     })),
     {
       client_id: INTROSPECTION_CLIENT_ID,
-      client_secret: introspectionSecret,
+      client_secret: introspection.clientSecret,
       redirect_uris: [],
       grant_types: [],
       response_types: [],
@@ -195,20 +103,6 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   for (const c of clientRecords) await clientAdapter.upsert(c.client_id, c, 0);
   const firstParty = new Set(opts.clients.map((c) => c.client_id));
   const clientNames = new Map(opts.clients.map((c) => [c.client_id, c.client_name ?? c.client_id]));
-
-  const findAccountRow = db.prepare<[string], AccountRow>('SELECT * FROM idp_account WHERE account = ?');
-
-  const claimsOf = (row: AccountRow): Record<string, string | boolean | undefined> => ({
-    sub: row.account,
-    name: row.name,
-    phone_number: row.phone ?? undefined,
-    phone_number_verified: row.phone ? true : undefined,
-    identity_type: row.identity_type,
-    identity_num: row.identity_num,
-    role: row.role,
-    org_name: row.org_name ?? undefined,
-    org_code: row.org_code ?? undefined,
-  });
 
   const page = (ctx: KoaContextWithOIDC, status: number, html: string): void => {
     ctx.status = status;
@@ -250,7 +144,7 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
     },
     interactions: { url: async (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}` },
     async findAccount(_ctx, sub): Promise<Account | undefined> {
-      const row = findAccountRow.get(sub);
+      const row = accounts.find(sub);
       if (!row) return undefined;
       return { accountId: row.account, claims: () => claimsOf(row) as { sub: string } };
     },
@@ -269,28 +163,31 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
       return grant;
     },
     // Identity claims travel inside the opaque access token so introspection alone tells the
-    // sharing service whose credential it holds (DB11/T 2290 6.6).
+    // sharing service whose credential it holds (DB11/T 2290 6.6). The platform scope of the
+    // OAuth 2.0 and CAS modes carries all of them.
     async extraTokenClaims(_ctx, token) {
       if (token.kind !== 'AccessToken' || !('accountId' in token) || typeof token.accountId !== 'string') return undefined;
       const scopes = new Set(String((token as { scope?: string }).scope ?? '').split(' '));
-      const row = findAccountRow.get(token.accountId);
+      const row = accounts.find(token.accountId);
       if (!row) return undefined;
       const all = claimsOf(row);
+      const every = scopes.has(PLATFORM_SCOPE);
       const out: Record<string, unknown> = {};
-      if (scopes.has('profile')) out.name = all.name;
-      if (scopes.has('phone')) out.phone_number = all.phone_number;
-      if (scopes.has('identity')) for (const c of IDENTITY_CLAIMS) out[c] = all[c];
+      if (every || scopes.has('profile')) out.name = all.name;
+      if (every || scopes.has('phone')) out.phone_number = all.phone_number;
+      if (every || scopes.has('identity')) for (const c of IDENTITY_CLAIMS) out[c] = all[c];
       return out;
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
-      AccessToken: opts.accessTokenTtl ?? 600,
+      // A CAS sign-in's back-end token has no refresh: it lives as long as the platform session.
+      AccessToken: (_ctx, token) => ((token as { gty?: string }).gty === 'cas' ? sessionTtl : opts.accessTokenTtl ?? 600),
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 30 * 60,
-      Session: opts.sessionTtl ?? 8 * 3600,
-      Grant: opts.sessionTtl ?? 8 * 3600,
-      RefreshToken: opts.sessionTtl ?? 8 * 3600,
+      Session: sessionTtl,
+      Grant: sessionTtl,
+      RefreshToken: sessionTtl,
     },
     async renderError(ctx, out) {
       const code = String(out.error ?? 'server_error');
@@ -304,7 +201,9 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   };
 
   const provider = new Provider(issuer, configuration);
-  // Behind the BFF's reverse proxy or a TLS terminator: trust X-Forwarded-* for URLs and cookies.
+  // Secure cookies and every URL the provider builds (discovery, redirects) follow the forwarded
+  // headers, which the catch-all below pins to the configured issuer: a client's own
+  // X-Forwarded-Host is never echoed back.
   provider.proxy = true;
   provider.use(async (ctx, next) => {
     // oidc-provider adds the hash of its own auto-submit script (form_post) to this policy.
@@ -315,16 +214,12 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   });
   provider.on('server_error', (_ctx, err: Error) => app.log.error({ err: { name: err.name, message: err.message } }, 'idp server error'));
 
-  const purgeFailures = db.prepare('DELETE FROM idp_login_failure WHERE at < ?');
   const purgeTimer = setInterval(() => {
     purgeExpired(db);
-    purgeFailures.run(Math.floor(Date.now() / 1000) - FAILURE_WINDOW_S);
+    accounts.purgeFailures();
   }, 10 * 60 * 1000);
   purgeTimer.unref();
-  app.addHook('onClose', async () => {
-    clearInterval(purgeTimer);
-    if (introspectionCredentials.get(issuer) === ownCredentials) introspectionCredentials.delete(issuer);
-  });
+  app.addHook('onClose', async () => clearInterval(purgeTimer));
 
   const callback = provider.callback();
 
@@ -344,194 +239,22 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
     scope.all('/*', { schema: { params: Type.Object({ '*': Type.String() }) } }, (req, reply) => {
       reply.hijack();
       const raw = req.raw as IncomingMessage & { originalUrl?: string };
+      raw.headers['x-forwarded-host'] = issuerUrl.host;
+      raw.headers['x-forwarded-proto'] = issuerUrl.protocol.slice(0, -1);
       raw.originalUrl = raw.url;
       raw.url = (raw.url ?? '/').slice(mountPath.length) || '/';
       void callback(raw, reply.raw);
     });
   });
 
-  // Our own interaction pages (login), with a form parser of their own.
-  await app.register(async (parent) => {
-    const scope = parent.withTypeProvider<TypeBoxTypeProvider>();
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
-
-    const html = (reply: FastifyReply, status: number, body: string): void => {
-      void reply.code(status).header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', IDP_CSP).header('cache-control', 'no-store').send(body);
-    };
-
-    // interactionFinished writes the redirect to the raw response itself.
-    const finish = async (reply: FastifyReply, write: () => Promise<void>): Promise<void> => {
-      reply.hijack();
-      try {
-        await write();
-      } catch (err) {
-        const status = err instanceof errors.SessionNotFound ? 400 : 500;
-        if (status === 500) reply.log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'idp interaction failed');
-        if (!reply.raw.headersSent) {
-          reply.raw.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': IDP_CSP, 'cache-control': 'no-store' });
-        }
-        reply.raw.end(messagePage({ cssHref, title: '无法完成登录', message: '登录会话已失效或服务暂时不可用，请返回应用重新登录。' }));
-      }
-    };
-
-    const expired = (reply: FastifyReply): void =>
-      html(reply, 400, messagePage({ cssHref, title: '登录会话已失效', message: '登录页面已过期或不完整，请返回应用重新登录。' }));
-
-    const failuresSince = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM idp_login_failure WHERE account = ? AND at > ?');
-    const recordFailure = db.prepare('INSERT INTO idp_login_failure (account, at) VALUES (?, ?)');
-    const clearFailures = db.prepare('DELETE FROM idp_login_failure WHERE account = ? OR at < ?');
-
-    scope.get('/assets/idp.css', { schema: { response: { 200: Type.String() } } }, (_req, reply) => {
-      void reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600');
-      return IDP_CSS;
-    });
-
-    const uidParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
-
-    /** The interaction this browser is in, if it is still alive and is the one the URL names. */
-    const interactionFor = async (req: IncomingMessage, res: ServerResponse, uid: string) => {
-      try {
-        const details = await provider.interactionDetails(req, res);
-        return details.uid === uid ? details : null;
-      } catch (err) {
-        if (err instanceof errors.SessionNotFound) return null;
-        throw err;
-      }
-    };
-
-    scope.get('/interaction/:uid', { schema: { params: uidParams, response: { 200: Type.String(), 400: Type.String() } } }, async (req, reply) => {
-      const details = await interactionFor(req.raw, reply.raw, req.params.uid);
-      if (!details) return expired(reply);
-      if (details.prompt.name === 'consent') {
-        // Reached only if a grant could not be loaded; first-party consent is still implied.
-        const grant = details.grantId
-          ? (await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: details.session?.accountId, clientId: String(details.params.client_id) })
-          : new provider.Grant({ accountId: details.session?.accountId, clientId: String(details.params.client_id) });
-        const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-        for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
-        const grantId = await grant.save();
-        await finish(reply, () => provider.interactionFinished(req.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true }));
-        return;
-      }
-      return html(reply, 200, loginPage({
-        cssHref,
-        action: `${mountPath}/interaction/${details.uid}/login`,
-        clientName: clientNames.get(String(details.params.client_id)) ?? '',
-      }));
-    });
-
-    scope.post('/interaction/:uid/login', {
-      schema: {
-        params: uidParams,
-        body: Type.Object({ account: Type.Optional(Type.String({ maxLength: 256 })), password: Type.Optional(Type.String({ maxLength: 1024 })) }),
-        response: { 200: Type.String(), 400: Type.String(), 401: Type.String(), 429: Type.String() },
-      },
-    }, async (req, reply) => {
-      const details = await interactionFor(req.raw, reply.raw, req.params.uid);
-      if (!details || details.prompt.name !== 'login') return expired(reply);
-
-      const account = (req.body.account ?? '').trim().toLowerCase();
-      const password = req.body.password ?? '';
-      const again = (status: number, error: string): void => html(reply, status, loginPage({
-        cssHref, action: `${mountPath}/interaction/${details.uid}/login`, clientName: clientNames.get(String(details.params.client_id)) ?? '', account, error,
-      }));
-
-      if (!account || !password) return again(400, '请输入账号和密码。');
-      const now = Math.floor(Date.now() / 1000);
-      if ((failuresSince.get(account, now - FAILURE_WINDOW_S)?.n ?? 0) >= MAX_FAILURES) {
-        return again(429, '登录失败次数过多，该账号已暂时锁定，请 15 分钟后再试。');
-      }
-      const row = findAccountRow.get(account);
-      dummyHash ??= hashPassword(randomUUID());
-      const ok = await verifyPassword(password, row?.password_hash ?? await dummyHash);
-      if (!row || !ok) {
-        recordFailure.run(account, now);
-        return again(401, '账号或密码错误，请重新输入。');
-      }
-      clearFailures.run(account, now - FAILURE_WINDOW_S);
-      req.log.info({ sub: row.account }, 'idp login');
-      await finish(reply, () => provider.interactionFinished(req.raw, reply.raw, { login: { accountId: row.account } }, { mergeWithLastSubmission: false }));
-    });
+  app.get('/assets/idp.css', { schema: { response: { 200: Type.String() } } }, (_req, reply) => {
+    void reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600');
+    return IDP_CSS;
   });
-}
 
-// ---- credential verification for the sharing service ----
-
-export interface CredentialVerifierOptions {
-  issuer: string;
-  /** Defaults to the introspection client of an idpPlugin running in this process for the same issuer. */
-  clientId?: string;
-  clientSecret?: string;
-}
-
-/**
- * Checks a holder credential (an access token of this provider) by RFC 7662 introspection over
- * HTTP on every call: nothing is cached, so a revoked or logged-out token fails at once.
- * Resolves null for an unknown, expired or revoked token or one without identity claims;
- * rejects when the provider cannot be reached.
- */
-export function createCredentialVerifier(opts: CredentialVerifierOptions): (token: string) => Promise<HolderIdentity | null> {
-  const issuer = normIssuer(opts.issuer);
-  let endpoint: string | undefined;
-
-  const credentials = (): { clientId: string; clientSecret: string } => {
-    if (opts.clientId && opts.clientSecret) return { clientId: opts.clientId, clientSecret: opts.clientSecret };
-    const registered = introspectionCredentials.get(issuer);
-    if (!registered) throw new Error(`no identity provider for ${issuer} in this process; pass clientId and clientSecret`);
-    return registered;
-  };
-
-  const introspectionEndpoint = async (): Promise<string> => {
-    if (endpoint) return endpoint;
-    const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`identity provider discovery failed: HTTP ${res.status}`);
-    const meta = (await res.json()) as { issuer?: string; introspection_endpoint?: string };
-    if (normIssuer(meta.issuer ?? '') !== issuer || !meta.introspection_endpoint) {
-      throw new Error('identity provider discovery document has no matching issuer or introspection endpoint');
-    }
-    endpoint = meta.introspection_endpoint;
-    return endpoint;
-  };
-
-  return async (token: string): Promise<HolderIdentity | null> => {
-    if (typeof token !== 'string' || !/^[\x21-\x7e]{16,4096}$/.test(token)) return null;
-    const { clientId, clientSecret } = credentials();
-    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
-    const res = await fetch(await introspectionEndpoint(), {
-      method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) throw new Error(`identity provider introspection failed: HTTP ${res.status}`);
-    const body = (await res.json()) as Record<string, unknown>;
-    const str = (k: string): string | undefined => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
-
-    if (body.active !== true) return null;
-    // A refresh token is introspectable too, but it is not a credential.
-    if (body.token_type !== 'Bearer') return null;
-    if (normIssuer(str('iss') ?? '') !== issuer) return null;
-    if (typeof body.exp !== 'number' || body.exp * 1000 <= Date.now()) return null;
-    const sub = str('sub');
-    const name = str('name');
-    const identityType = str('identity_type');
-    const identityNum = str('identity_num');
-    const role = str('role');
-    if (!sub || !name || !identityType || !identityNum || (role !== 'citizen' && role !== 'counter_staff')) return null;
-    return {
-      sub,
-      name,
-      identity_type: identityType,
-      identity_num: identityNum,
-      ...(str('phone_number') ? { phone: str('phone_number') } : {}),
-      role,
-      ...(str('org_name') ? { org_name: str('org_name') } : {}),
-      ...(str('org_code') ? { org_code: str('org_code') } : {}),
-    };
-  };
+  await app.register(interactionRoutes, { provider, accounts, mountPath, cssHref, clientNames });
+  if (opts.protocol === 'oauth2') await app.register(oauth2Routes, { provider, accounts });
+  if (opts.protocol === 'cas') {
+    await app.register(casRoutes, { provider, accounts, db, mountPath, cssHref, clients: opts.clients, clientNames, sessionTtl });
+  }
 }

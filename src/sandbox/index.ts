@@ -3,7 +3,7 @@ import type { RequestSigningAlgorithm } from '../contract/upstream.ts';
 import { licenseAppPlugin } from './app.ts';
 import { createSigner } from './crypto.ts';
 import { openSandboxDb } from './db.ts';
-import { createCredentialVerifier, idpPlugin, type IdpOptions } from './idp.ts';
+import { createCredentialVerifier, introspectionClient, idpPlugin, type IdpOptions, type IdpProtocol } from './idp.ts';
 import { seedSandbox } from './seed.ts';
 
 // The sandbox as one plugin: one SQLite file, the sharing service and the identity provider
@@ -17,6 +17,8 @@ export interface SandboxOptions {
   licensePrefix?: string;
   idpPrefix?: string;
   idpClients: IdpOptions['clients'];
+  /** Which kind of identity platform the provider plays (SANDBOX_IDP_PROTOCOL); default oidc. */
+  idpProtocol?: IdpProtocol;
   holderCodeTtlSeconds?: number;
   sessionTtlSeconds?: number;
   accessTokenTtlSeconds?: number;
@@ -37,13 +39,13 @@ export async function sandboxPlugin(app: FastifyInstance, opts: SandboxOptions):
   const issuer = `${origin}${idpPrefix}`;
   const signer = await createSigner(db);
 
-  await app.register(idpPlugin, { prefix: idpPrefix, db, issuer, clients: opts.idpClients });
+  await app.register(idpPlugin, { prefix: idpPrefix, db, issuer, clients: opts.idpClients, protocol: opts.idpProtocol ?? 'oidc' });
   if (opts.seed ?? true) await seedSandbox({ db, signer, clock: opts.clock });
   await app.register(licenseAppPlugin, {
     prefix: licensePrefix,
     db,
     signer,
-    verifyCredential: createCredentialVerifier({ issuer }),
+    verifyCredential: createCredentialVerifier({ issuer, ...introspectionClient(db) }),
     // Loaded on first archive: the PDF renderer and its font are the heaviest part of the sandbox.
     renderPdf: async (input) => (await import('./pdf.ts')).renderLicensePdf(input),
     holderCodeTtlSeconds: opts.holderCodeTtlSeconds,

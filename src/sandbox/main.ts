@@ -13,6 +13,8 @@ const origin = (process.env.SANDBOX_ORIGIN ?? `http://${host}:${port}`).replace(
 const signing = process.env.SANDBOX_REQUEST_SIGNING ?? 'off';
 if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`SANDBOX_PORT is not a port: ${process.env.SANDBOX_PORT}`);
 if (signing !== 'off' && signing !== 'sha256' && signing !== 'sm3') throw new Error('SANDBOX_REQUEST_SIGNING must be off, sha256 or sm3');
+const idpProtocol = process.env.SANDBOX_IDP_PROTOCOL ?? 'oidc';
+if (idpProtocol !== 'oidc' && idpProtocol !== 'oauth2' && idpProtocol !== 'cas') throw new Error('SANDBOX_IDP_PROTOCOL must be oidc, oauth2 or cas');
 const holderTtl = process.env.SANDBOX_HOLDER_CODE_TTL ? Number(process.env.SANDBOX_HOLDER_CODE_TTL) : undefined;
 
 if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
@@ -32,6 +34,7 @@ await app.register(sandboxPlugin, {
   idpPrefix: '/idp',
   holderCodeTtlSeconds: holderTtl,
   requestSigning: signing,
+  idpProtocol,
   idpClients: [{
     // The BFF's own defaults (IDP_CLIENT_ID / IDP_CLIENT_SECRET), so pointing `npm start` at this
     // process needs only UPSTREAM_URL, UPSTREAM_* and IDP_ISSUER.
@@ -51,4 +54,4 @@ process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);
 
 await app.listen({ port, host });
-app.log.info(`license-app/v1 at ${origin}/license-app/v1, identity provider at ${origin}/idp, database ${dbFile}`);
+app.log.info(`license-app/v1 at ${origin}/license-app/v1, identity provider (${idpProtocol}) at ${origin}/idp, database ${dbFile}`);

@@ -14,6 +14,11 @@ const hits: string[] = [];
 let stub: Server;
 let stubRoot: string;
 let stack: BffStack;
+/** The rest of a complete production configuration (all or nothing); login is not exercised here. */
+const REST_OF_PRODUCTION = {
+  COUNTER_UPSTREAM_APP_KEY: 'ck', COUNTER_UPSTREAM_APP_SECRET: 'cs', COUNTER_UPSTREAM_ACCOUNT: 'ca', COUNTER_UPSTREAM_PASSWORD: 'cp',
+  IDP_ISSUER: 'http://127.0.0.1:9/idp', IDP_CLIENT_ID: 'c', IDP_CLIENT_SECRET: 's',
+};
 
 const envelope = (extra: Record<string, unknown>) => JSON.stringify({
   ack_code: 'SUCCESS', errors: [], sign: null, sign_method: null, timestamp: '2026-11-28 10:00:00',
@@ -47,7 +52,7 @@ beforeAll(async () => {
   stack = await startBffStack({
     env: {
       UPSTREAM_URL: stubRoot, UPSTREAM_APP_KEY: 'k', UPSTREAM_APP_SECRET: 's', UPSTREAM_ACCOUNT: 'a', UPSTREAM_PASSWORD: 'p',
-      UPSTREAM_TIMEOUT_MS: '300',
+      UPSTREAM_TIMEOUT_MS: '300', ...REST_OF_PRODUCTION,
     },
     beforeListen: (app) => {
       app.get('/api/test/whoami', { schema: { response: { 200: Type.Object({ account: Type.String() }) } } },
@@ -135,7 +140,7 @@ describe('an upstream that misbehaves', () => {
     const port = await freePort();
     const dead = await startBffStack({
       env: {
-        UPSTREAM_URL: `http://127.0.0.1:${port}/license-app/v1`, UPSTREAM_APP_KEY: 'k', UPSTREAM_APP_SECRET: 's', UPSTREAM_ACCOUNT: 'a', UPSTREAM_PASSWORD: 'p',
+        UPSTREAM_URL: `http://127.0.0.1:${port}/license-app/v1`, UPSTREAM_APP_KEY: 'k', UPSTREAM_APP_SECRET: 's', UPSTREAM_ACCOUNT: 'a', UPSTREAM_PASSWORD: 'p', ...REST_OF_PRODUCTION,
       },
       sandbox: { seed: false },
       beforeListen: (app) => {

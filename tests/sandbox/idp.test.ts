@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCredentialVerifier, idpPlugin } from '../../src/sandbox/idp.ts';
+import { createCredentialVerifier, idpPlugin, introspectionClient } from '../../src/sandbox/idp.ts';
 import { loginAtIdp, logoutAtIdp, openLoginPage, pageError, revokeAtIdp, discover } from '../support/idp-login.ts';
 
 const CLIENT = { client_id: 'idp-test', client_secret: 'idp-test-secret', redirect_uris: ['http://127.0.0.1:9/cb'], post_logout_redirect_uris: ['http://127.0.0.1:9/bye'] };
@@ -85,7 +85,7 @@ describe('sandbox identity provider', () => {
       identity_type: '111', identity_num: '110101199003071233', role: 'citizen',
     });
 
-    const verify = createCredentialVerifier({ issuer: idp.issuer });
+    const verify = createCredentialVerifier({ issuer: idp.issuer, ...introspectionClient(idp.db) });
     expect(await verify(tokens.access_token)).toEqual({
       sub: 'zhangsan', name: '张三', identity_type: '111', identity_num: '110101199003071233', phone: '13800000001', role: 'citizen',
     });
@@ -98,7 +98,19 @@ describe('sandbox identity provider', () => {
     expect(await verify(staff.access_token)).toMatchObject({ name: '赵六', role: 'counter_staff', org_name: '北京市东城区政务服务中心' });
   });
 
-  it('answers a wrong password with a Chinese error and locks the account after repeated failures', async () => {
+  it('builds every URL from its configured issuer, whatever X-Forwarded-Host a client sends', async () => {
+    const res = await fetch(`${idp.issuer}/.well-known/openid-configuration`, { headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } });
+    const text = await res.text();
+    expect(text).not.toContain('evil.example');
+    expect((JSON.parse(text) as { authorization_endpoint: string }).authorization_endpoint).toBe(`${idp.issuer}/auth`);
+  });
+
+  it('answers a wrong password with a Chinese error and locks the account after repeated failures, from that address only', async () => {
+    // Ten failures for wangwu from somewhere else do not lock wangwu out here.
+    const insert = idp.db.prepare('INSERT INTO idp_login_failures (account, address, at) VALUES (?, ?, ?)');
+    for (let i = 0; i < 12; i++) insert.run('wangwu', '203.0.113.7', Math.floor(Date.now() / 1000));
+    await expect(login(idp.issuer, 'wangwu')).resolves.toHaveProperty('access_token');
+
     const attempt = async (account: string) => {
       try {
         await login(idp.issuer, account, 'wrong-password');
@@ -119,10 +131,12 @@ describe('sandbox identity provider', () => {
     // Even the right password is refused while locked; other accounts are unaffected.
     await expect(login(idp.issuer, 'lisi')).rejects.toThrow(/15 分钟后再试/);
     await expect(login(idp.issuer, 'wangwu')).resolves.toHaveProperty('access_token');
+    // Another address may still sign lisi in: the lock names the account and the address together.
+    expect(idp.db.prepare("SELECT count(DISTINCT address) AS n FROM idp_login_failures WHERE account = 'lisi'").get()).toEqual({ n: 1 });
   });
 
   it('refuses the token after RP-initiated logout and after revocation', async () => {
-    const verify = createCredentialVerifier({ issuer: idp.issuer });
+    const verify = createCredentialVerifier({ issuer: idp.issuer, ...introspectionClient(idp.db) });
 
     const a = await login(idp.issuer, 'zhangsan');
     expect(await verify(a.access_token)).not.toBeNull();
@@ -145,7 +159,7 @@ describe('sandbox identity provider', () => {
     try {
       expect(await (await fetch(`${second.issuer}/jwks`)).json()).toEqual(jwksBefore);
       // The token minted by the first instance is recognised by the second (same database).
-      const verifySecond = createCredentialVerifier({ issuer: second.issuer });
+      const verifySecond = createCredentialVerifier({ issuer: second.issuer, ...introspectionClient(second.db) });
       expect(await verifySecond(before.access_token)).toMatchObject({ name: '张三' });
 
       const shortLived = await login(second.issuer, 'wangwu');

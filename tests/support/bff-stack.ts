@@ -30,11 +30,13 @@ export interface BffStackOptions {
   captureLogs?: boolean;
   /** Called after buildApp, before listen: a test can add a route that uses app.upstream. */
   beforeListen?: (app: FastifyInstance) => void | Promise<void>;
+  /** Listen here (a test that registers this origin at a separate identity provider first). */
+  port?: number;
 }
 
 /** Login as the BFF against the sandbox provider needs the BFF's own client registered there. */
 export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStack> {
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, BFF_DB: ':memory:', ...opts.env });
   const logs: string[] = [];
@@ -51,6 +53,7 @@ export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStac
   if (config.sandbox.enabled) {
     await app.register(sandboxPlugin, {
       dbFile: ':memory:',
+      idpProtocol: config.sandbox.idpProtocol,
       ...opts.sandbox,
       origin,
       idpClients: [

@@ -32,15 +32,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>> = {}): Promise<RunningSandbox> {
+/** `extraClients`: more relying parties to register at the provider (a BFF under test). */
+export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>> & { extraClients?: SandboxOptions['idpClients'] } = {}): Promise<RunningSandbox> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const app = Fastify({ logger: false });
+  const { extraClients = [], ...sandboxOpts } = opts;
   await app.register(sandboxPlugin, {
     dbFile: ':memory:',
-    ...opts,
+    ...sandboxOpts,
     origin,
-    idpClients: [{ client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] }],
+    idpClients: [{ client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] }, ...extraClients],
   });
   await app.listen({ port, host: '127.0.0.1' });
   return {

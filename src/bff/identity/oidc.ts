@@ -1,65 +1,31 @@
-// The BFF as an OpenID Connect relying party of the unified identity platform (统一身份认证平台):
-// authorization code + PKCE + state + nonce. The provider's access token becomes the holder
-// `credential` of DB11/T 2290 6.6; it and the refresh / ID tokens stay on the server.
+// IDP_PROTOCOL=oidc: the BFF as an OpenID Connect relying party of the unified identity platform
+// (统一身份认证平台): discovery, authorization code + PKCE + state + nonce, an ID token, userinfo.
+// The credential sent upstream (DB11/T 2290 6.6) is the access token unless IDP_CREDENTIAL says
+// otherwise; it and the refresh / ID tokens stay on the server.
 import * as oidc from 'openid-client';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Role } from '../../contract/bff.ts';
-import type { Config } from '../config.ts';
-import { ApiError } from '../errors.ts';
-import type { PendingLogin, SessionIdentity, SessionTokens } from '../store/sessions.ts';
-
-/** `identity` is the platform's scope for identity_type, identity_num, role, org_name, org_code. */
-export const LOGIN_SCOPE = 'openid profile phone identity';
+import type { IdpConfig } from './settings.ts';
+import { identityFromClaims, pickCredential } from './claims.ts';
+import { providerUnavailable, queryString, DEFAULT_TOKEN_SECONDS, HTTP_TIMEOUT_MS } from './http.ts';
+import { LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
+import type { PendingLogin, SessionTokens } from '../store/sessions.ts';
 
 const DISCOVERY_ATTEMPTS = 3;
 const DISCOVERY_PAUSE_MS = 300;
-/** Seconds; the provider's HTTP calls (discovery, token, userinfo) never hang a request. */
-const HTTP_TIMEOUT_S = 10;
-/** Assumed when the token response carries no expires_in. */
-const DEFAULT_TOKEN_SECONDS = 600;
 
-export class LoginFailedError extends Error {
-  constructor(readonly reason: string) {
-    super(`login failed: ${reason}`);
-    this.name = 'LoginFailedError';
-  }
-}
+type TokenResponse = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
-export interface LoginResult {
-  identity: SessionIdentity;
-  tokens: SessionTokens;
-}
-
-const providerUnavailable = (): ApiError => new ApiError(503, 'UPSTREAM_UNAVAILABLE', '统一身份认证平台暂时无法访问，请稍后再试');
-
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
-
-function tokensOf(res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number): SessionTokens {
-  const seconds = res.expiresIn() ?? DEFAULT_TOKEN_SECONDS;
-  return {
-    credential: res.access_token,
-    credentialExpiresAt: now + seconds * 1000,
-    refreshToken: res.refresh_token ?? null,
-    idToken: res.id_token ?? null,
-  };
-}
-
-export class RelyingParty {
-  readonly #config: Config;
+export class OidcAdapter implements IdentityAdapter {
+  readonly protocol = 'oidc' as const;
+  readonly #idp: IdpConfig;
   readonly #log: FastifyBaseLogger;
   readonly #redirectUri: string;
   #discovered: Promise<oidc.Configuration> | null = null;
 
-  constructor(config: Config, log: FastifyBaseLogger) {
-    this.#config = config;
+  constructor(idp: IdpConfig, redirectUri: string, log: FastifyBaseLogger) {
+    this.#idp = idp;
     this.#log = log;
-    this.#redirectUri = `${config.publicOrigin}/auth/callback`;
-  }
-
-  get redirectUri(): string {
-    return this.#redirectUri;
+    this.#redirectUri = redirectUri;
   }
 
   /**
@@ -75,12 +41,13 @@ export class RelyingParty {
   }
 
   async #discover(): Promise<oidc.Configuration> {
-    const { issuer, clientId, clientSecret } = this.#config.idp;
+    const { issuer, clientId, clientSecret, clientAuth } = this.#idp;
     const url = new URL(issuer);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await oidc.discovery(url, clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
-          timeout: HTTP_TIMEOUT_S,
+        const auth = clientAuth === 'post' ? oidc.ClientSecretPost(clientSecret) : oidc.ClientSecretBasic(clientSecret);
+        return await oidc.discovery(url, clientId, undefined, auth, {
+          timeout: HTTP_TIMEOUT_MS / 1000,
           ...(url.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
         });
       } catch (err) {
@@ -91,35 +58,28 @@ export class RelyingParty {
     }
   }
 
-  /** The provider URL to send the browser to, and what the callback must find again. */
   async startLogin(returnTo: string): Promise<{ url: string; pending: PendingLogin }> {
     const provider = await this.#provider();
     const verifier = oidc.randomPKCECodeVerifier();
     const pending: PendingLogin = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier, returnTo };
     const url = oidc.buildAuthorizationUrl(provider, {
       redirect_uri: this.#redirectUri,
-      scope: LOGIN_SCOPE,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
+      scope: this.#idp.scope,
+      ...(this.#idp.pkce ? { code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' } : {}),
       state: pending.state,
       nonce: pending.nonce,
     });
     return { url: url.href, pending };
   }
 
-  /**
-   * Checks the callback against the pending login (state, PKCE, nonce, issuer, audience), exchanges
-   * the code and reads who signed in. Throws LoginFailedError for anything the browser sent wrong,
-   * ApiError 503 when the provider cannot be reached.
-   */
-  async finishLogin(callbackQuery: string, pending: PendingLogin): Promise<LoginResult> {
+  async finishLogin(query: Record<string, string | undefined>, pending: PendingLogin): Promise<LoginResult> {
     const provider = await this.#provider();
-    const current = new URL(`${this.#redirectUri}?${callbackQuery}`);
+    const current = new URL(`${this.#redirectUri}?${queryString(query)}`);
     const now = Date.now();
-    let res: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    let res: TokenResponse;
     try {
       res = await oidc.authorizationCodeGrant(provider, current, {
-        pkceCodeVerifier: pending.verifier,
+        ...(this.#idp.pkce ? { pkceCodeVerifier: pending.verifier } : {}),
         expectedState: pending.state,
         expectedNonce: pending.nonce,
         idTokenExpected: true,
@@ -127,48 +87,50 @@ export class RelyingParty {
     } catch (err) {
       throw this.#classify(err, 'code exchange');
     }
-    const claims: Record<string, unknown> = { ...res.claims() };
-    if (!text(claims.name) || !text(claims.identity_num)) {
-      // The provider may keep the identity claims out of the ID token; userinfo has them.
-      try {
-        Object.assign(claims, await oidc.fetchUserInfo(provider, res.access_token, String(claims.sub)));
-      } catch (err) {
-        throw this.#classify(err, 'userinfo');
-      }
-    }
-    return { identity: this.#identity(claims), tokens: tokensOf(res, now) };
+    const claims = await this.#claims(provider, res);
+    return { identity: identityFromClaims(claims, this.#idp.claims, this.#idp.staffRoles), tokens: this.#tokens(res, claims, now) };
   }
 
-  #identity(claims: Record<string, unknown>): SessionIdentity {
-    const sub = text(claims.sub);
-    const name = text(claims.name);
-    const identityType = text(claims.identity_type);
-    const identityNum = text(claims.identity_num);
-    if (!sub || !name || !identityType || !identityNum) throw new LoginFailedError('identity claims missing');
-    // Anything but a known staff role is a citizen: the least privileged role.
-    const role: Role = claims.role === 'counter_staff' ? 'counter_staff' : 'citizen';
-    const orgName = text(claims.org_name);
-    const orgCode = text(claims.org_code);
-    return { sub, name, identityType, identityNum, role, ...(orgName ? { orgName } : {}), ...(orgCode ? { orgCode } : {}) };
+  /** ID token claims, completed from userinfo: platforms keep the identity claims out of the ID token. */
+  async #claims(provider: oidc.Configuration, res: TokenResponse): Promise<Record<string, unknown>> {
+    const claims: Record<string, unknown> = { ...(res.claims() ?? {}) };
+    try {
+      const sub = typeof claims.sub === 'string' ? claims.sub : oidc.skipSubjectCheck;
+      Object.assign(claims, await oidc.fetchUserInfo(provider, res.access_token, sub));
+    } catch (err) {
+      throw this.#classify(err, 'userinfo');
+    }
+    return claims;
+  }
+
+  #tokens(res: TokenResponse, claims: Record<string, unknown>, now: number): SessionTokens {
+    const seconds = res.expiresIn() ?? DEFAULT_TOKEN_SECONDS;
+    return {
+      credential: pickCredential(this.#idp.credential, { accessToken: res.access_token, idToken: res.id_token }, claims),
+      credentialExpiresAt: now + seconds * 1000,
+      refreshToken: res.refresh_token ?? null,
+      idToken: res.id_token ?? null,
+    };
   }
 
   #classify(err: unknown, step: string): Error {
-    if (err instanceof ApiError) return err;
-    const e = err as Error & { code?: string; error?: string };
+    if (err instanceof LoginFailedError) return err;
+    const e = err as Error & { code?: string; error?: string; status?: number };
     const fromProvider = err instanceof oidc.ResponseBodyError || err instanceof oidc.AuthorizationResponseError;
     // oauth4webapi marks checks of what the browser brought (state, iss, nonce...) with OAUTH_* codes.
     const refused = fromProvider || (typeof e.code === 'string' && e.code.startsWith('OAUTH_'));
-    this.#log.warn({ step, error: fromProvider ? e.error : e.code ?? e.name, err }, 'identity provider step failed');
-    if (refused) return new LoginFailedError(fromProvider ? String(e.error) : String(e.code));
+    this.#log.warn({ step, error: fromProvider ? e.error : e.code ?? e.name }, 'identity provider step failed');
+    if (refused) return new LoginFailedError('provider', fromProvider ? String(e.error) : String(e.code));
     return providerUnavailable();
   }
 
-  /** A fresh credential from the refresh token; null when the provider refuses (the session must end). */
   async refresh(refreshToken: string): Promise<SessionTokens | null> {
     const provider = await this.#provider();
     const now = Date.now();
     try {
-      return tokensOf(await oidc.refreshTokenGrant(provider, refreshToken), now);
+      const res = await oidc.refreshTokenGrant(provider, refreshToken);
+      const claims = this.#idp.credential === 'access_token' ? {} : await this.#claims(provider, res);
+      return this.#tokens(res, claims, now);
     } catch (err) {
       const classified = this.#classify(err, 'refresh');
       if (classified instanceof LoginFailedError) return null;
@@ -189,10 +151,9 @@ export class RelyingParty {
       return null;
     }
     if (!provider.serverMetadata().end_session_endpoint) return null;
-    return oidc.buildEndSessionUrl(provider, { post_logout_redirect_uri: postLogoutRedirectUri, client_id: this.#config.idp.clientId }).href;
+    return oidc.buildEndSessionUrl(provider, { post_logout_redirect_uri: postLogoutRedirectUri, client_id: this.#idp.clientId }).href;
   }
 
-  /** Best effort: the refresh token dies with the session instead of living on at the provider. */
   async revoke(token: string): Promise<void> {
     try {
       const provider = await this.#provider();
@@ -200,5 +161,10 @@ export class RelyingParty {
     } catch (err) {
       this.#log.warn({ err }, 'token revocation failed');
     }
+  }
+
+  /** OIDC back-channel logout is not used: the platform's session ends through end_session. */
+  singleLogoutIndex(): string | null {
+    return null;
   }
 }

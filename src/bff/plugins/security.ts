@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 
 export async function securityHeaders(app: FastifyInstance, config: Config): Promise<void> {
-  const idpOrigin = new URL(config.idp.issuer).origin;
+  const idpOrigin = config.idp.browserOrigin;
   const formAction = ["'self'"];
-  if (idpOrigin !== config.publicOrigin) formAction.push(idpOrigin);
+  if (idpOrigin && idpOrigin !== config.publicOrigin) formAction.push(idpOrigin);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

@@ -7,7 +7,8 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import { CSRF_HEADER, type Role } from '../../contract/bff.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
-import { RelyingParty } from '../identity/oidc.ts';
+import { createIdentityAdapter, type IdentityAdapter } from '../identity/index.ts';
+import { LogoutIndex } from '../identity/logout-index.ts';
 import { SessionStore, type StoredSession } from '../store/sessions.ts';
 
 export const SESSION_COOKIE = 'ecert_sid';
@@ -21,7 +22,10 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface SessionContext {
   store: SessionStore;
-  rp: RelyingParty;
+  /** The unified identity platform, in whichever protocol IDP_PROTOCOL names. */
+  idp: IdentityAdapter;
+  /** Sign-ins a platform's single logout can name (CAS tickets). */
+  logoutIndex: LogoutIndex;
   /** Cookie attributes for our cookies: HttpOnly, Secure on https, SameSite per COOKIE_SAMESITE. */
   cookieOptions(path: string, maxAgeSeconds?: number): CookieSerializeOptions;
   setSessionCookie(reply: FastifyReply, cookieValue: string): void;
@@ -38,7 +42,7 @@ function sameToken(a: string, b: string): boolean {
 
 export async function sessionPlugin(app: FastifyInstance, config: Config): Promise<SessionContext> {
   const store = new SessionStore(app.bffDb, config.session);
-  const rp = new RelyingParty(config, app.log);
+  const idp = createIdentityAdapter(config, app.log);
   const none = config.session.sameSite === 'none';
   // A third-party (iframe) cookie must be Secure; browsers treat localhost as a secure context.
   const secure = config.publicOrigin.startsWith('https:') || none;
@@ -54,7 +58,8 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
   });
   const ctx: SessionContext = {
     store,
-    rp,
+    idp,
+    logoutIndex: new LogoutIndex(app.bffDb),
     cookieOptions,
     setSessionCookie: (reply, value) => void reply.setCookie(SESSION_COOKIE, value, cookieOptions('/', config.session.absoluteSeconds)),
     clearSessionCookie: (reply) => void reply.clearCookie(SESSION_COOKIE, cookieOptions('/')),
@@ -77,7 +82,7 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
     if (!refreshToken) return stillValid ? s : null;
     let tokens;
     try {
-      tokens = await rp.refresh(refreshToken);
+      tokens = await idp.refresh(refreshToken);
     } catch (err) {
       // Provider unreachable: carry on with the old credential while it lasts.
       if (stillValid) return s;

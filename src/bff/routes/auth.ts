@@ -1,52 +1,55 @@
 // /auth/login, /auth/callback, /auth/logout: the browser's round trip through the unified
-// identity platform. Tokens stay here; the browser gets an opaque session cookie.
+// identity platform, in whichever protocol it speaks. Tokens stay here; the browser gets an
+// opaque session cookie. A sign-in that fails ends on /login?error=<code> (docs/decisions.md).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { safeReturnTo } from '../../contract/return-to.ts';
 import type { Config } from '../config.ts';
-import { ApiError, errorBody } from '../errors.ts';
-import { LoginFailedError } from '../identity/oidc.ts';
-import { safeReturnTo } from '../identity/return-to.ts';
+import { ApiError } from '../errors.ts';
+import { CALLBACK_PATH, LoginFailedError, type LoginErrorCode } from '../identity/index.ts';
 import { LOGIN_COOKIE, type SessionContext } from '../plugins/session.ts';
 
-/** How long the provider's login page may stay open before the callback is refused. */
+/** How long the platform's login page may stay open before the callback is refused. */
 const PENDING_LOGIN_SECONDS = 10 * 60;
-const CALLBACK_PATH = '/auth/callback';
+/** A CAS logoutRequest is well under 2 KB. */
+const LOGOUT_REQUEST_BYTES = 16 * 1024;
 
 const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
 });
 const LogoutResponse = Type.Object({
-  /** Where the page navigates next: the provider's end-session page, or /login. */
+  /** Where the page navigates next: the platform's end-session page, or /login. */
   redirectTo: Type.String(),
 });
 
-const LOGIN_AGAIN = '登录请求已失效或不完整，请重新登录';
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Back to our login page, which explains `error` in the holder's language. */
+function refuse(reply: FastifyReply, code: LoginErrorCode, opts: { returnTo?: string; claim?: string } = {}): FastifyReply {
+  const params = new URLSearchParams({ error: code });
+  if (opts.claim) params.set('claim', opts.claim);
+  if (opts.returnTo && opts.returnTo !== '/') params.set('return_to', opts.returnTo);
+  reply.header('cache-control', 'no-store');
+  return reply.redirect(`/login?${params.toString()}`, 303);
 }
 
-/** 400 for a callback we refuse: a small page for a browser, the usual JSON for everything else. */
-function refuseCallback(req: FastifyRequest, reply: FastifyReply, message: string): FastifyReply {
-  reply.code(400).header('cache-control', 'no-store');
-  if (/text\/html/.test(req.headers.accept ?? '')) {
-    const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>无法完成登录</title></head>`
-      + `<body><main><h1>无法完成登录</h1><p role="alert">${escapeHtml(message)}</p><p><a href="/auth/login">重新登录</a></p></main></body></html>`;
-    return reply.type('text/html; charset=utf-8').send(html);
-  }
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(errorBody('BAD_REQUEST', message, req.id)));
+function logRefusal(req: FastifyRequest, err: LoginFailedError): void {
+  // `detail` is a field name or a protocol error code, never a value from the platform's answer.
+  req.log.warn({ loginError: err.code, detail: err.detail }, 'sign-in refused');
 }
 
 export async function authRoutes(parent: FastifyInstance, config: Config, ctx: SessionContext): Promise<void> {
-  const { store, rp } = ctx;
+  const { store, idp } = ctx;
 
   await parent.register(async (scope) => {
-    // Per client IP: login and callback are where a script would hammer the provider through us.
+    // Per client IP: login and callback are where a script would hammer the platform through us.
     await scope.register(rateLimit, {
       global: false,
       errorResponseBuilder: () => new ApiError(429, 'RATE_LIMITED', '登录尝试过于频繁，请稍后再试'),
+    });
+    // The platform's single-logout POST is a form; nothing else here takes a body.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: LOGOUT_REQUEST_BYTES }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     const limited = { rateLimit: { max: 30, timeWindow: '1 minute' } };
@@ -55,16 +58,22 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
       config: limited,
       schema: {
         querystring: Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 4096 })) }),
-        response: { 303: Type.Null(), 503: ErrorBody },
+        response: { 303: Type.Null() },
       },
     }, async (req, reply) => {
       const returnTo = safeReturnTo(req.query.return_to);
       reply.header('cache-control', 'no-store');
-      // Even when signed in: the round trip is quick with a live provider session, and the
+      // Even when signed in: the round trip is quick with a live platform session, and the
       // callback then replaces whatever session id this browser carries.
-      const { url, pending } = await rp.startLogin(returnTo);
-      reply.setCookie(LOGIN_COOKIE, store.putPending(pending, PENDING_LOGIN_SECONDS, req.ip), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
-      return reply.redirect(url, 303);
+      let started;
+      try {
+        started = await idp.startLogin(returnTo);
+      } catch (err) {
+        if (err instanceof ApiError && err.statusCode === 503) return refuse(reply, 'provider', { returnTo });
+        throw err;
+      }
+      reply.setCookie(LOGIN_COOKIE, store.putPending(started.pending, PENDING_LOGIN_SECONDS, req.ip), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
+      return reply.redirect(started.url, 303);
     });
 
     app.get(CALLBACK_PATH, {
@@ -72,12 +81,13 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
       schema: {
         querystring: Type.Object({
           code: Type.Optional(Type.String({ maxLength: 2048 })),
+          ticket: Type.Optional(Type.String({ maxLength: 2048 })),
           state: Type.Optional(Type.String({ maxLength: 512 })),
           iss: Type.Optional(Type.String({ maxLength: 2048 })),
           error: Type.Optional(Type.String({ maxLength: 256 })),
           error_description: Type.Optional(Type.String({ maxLength: 2048 })),
         }),
-        response: { 303: Type.Null(), 400: Type.String(), 503: ErrorBody },
+        response: { 303: Type.Null() },
       },
     }, async (req, reply) => {
       // Single use, whatever happens next: a replayed callback finds nothing.
@@ -85,27 +95,53 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
       reply.clearCookie(LOGIN_COOKIE, ctx.cookieOptions(CALLBACK_PATH));
       if (!pending || !req.query.state || req.query.state !== pending.state) {
         req.log.warn({ pending: Boolean(pending) }, 'login callback refused: unknown or mismatched state');
-        return refuseCallback(req, reply, LOGIN_AGAIN);
+        return refuse(reply, 'expired');
       }
+      const { returnTo } = pending;
       if (req.query.error) {
-        req.log.info({ error: req.query.error }, 'identity provider returned an error');
-        return refuseCallback(req, reply, req.query.error === 'access_denied' ? '登录已取消' : LOGIN_AGAIN);
+        req.log.info({ error: req.query.error }, 'identity platform returned an error');
+        return refuse(reply, req.query.error === 'access_denied' ? 'cancelled' : 'provider', { returnTo });
       }
       let result;
       try {
-        result = await rp.finishLogin(req.url.slice(req.url.indexOf('?') + 1), pending);
+        result = await idp.finishLogin(req.query, pending);
       } catch (err) {
-        if (err instanceof LoginFailedError) return refuseCallback(req, reply, LOGIN_AGAIN);
+        if (err instanceof LoginFailedError) {
+          logRefusal(req, err);
+          return refuse(reply, err.code, { returnTo, ...(err.code === 'claims' ? { claim: err.detail } : {}) });
+        }
+        if (err instanceof ApiError && err.statusCode === 503) return refuse(reply, 'provider', { returnTo });
         throw err;
       }
       // No fixation: whatever session this browser had is gone; the new one has a new id.
       if (req.session) store.destroy(req.session.id);
       const { cookieValue, session } = store.create(result.identity, result.tokens);
+      if (result.logoutIndex) ctx.logoutIndex.remember(result.logoutIndex, session.id, session.absoluteExpiresAt);
       ctx.setSessionCookie(reply, cookieValue);
-      req.log.info({ role: session.role }, 'signed in');
+      req.log.info({ role: session.role, protocol: idp.protocol }, 'signed in');
       reply.header('cache-control', 'no-store');
-      return reply.redirect(pending.returnTo, 303);
+      return reply.redirect(returnTo, 303);
     });
+
+    // CAS single logout: the platform POSTs a logoutRequest naming the ticket to the service URL.
+    // Only the platform and the holder ever saw that ticket, so naming it is the proof.
+    if (idp.protocol === 'cas') {
+      app.post(CALLBACK_PATH, {
+        config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
+        schema: {
+          querystring: Type.Object({ state: Type.Optional(Type.String({ maxLength: 512 })) }),
+          body: Type.Object({ logoutRequest: Type.String({ maxLength: LOGOUT_REQUEST_BYTES }) }),
+          response: { 200: Type.Null(), 400: ErrorBody },
+        },
+      }, async (req, reply) => {
+        const index = idp.singleLogoutIndex(req.body);
+        if (!index) throw new ApiError(400, 'BAD_REQUEST', '注销请求格式不正确');
+        const sessionId = ctx.logoutIndex.take(index);
+        if (sessionId) store.destroy(sessionId);
+        req.log.info({ ended: Boolean(sessionId) }, 'single logout from the identity platform');
+        return reply.code(200).send(null);
+      });
+    }
   });
 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -121,8 +157,8 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
     store.destroy(session.id);
     req.session = null;
     req.log.info('signed out');
-    if (secrets?.refreshToken) await rp.revoke(secrets.refreshToken);
-    const endSession = await rp.endSessionUrl(afterLogout);
+    if (secrets?.refreshToken) await idp.revoke(secrets.refreshToken);
+    const endSession = await idp.endSessionUrl(afterLogout);
     return { redirectTo: endSession ?? '/login' };
   });
 }

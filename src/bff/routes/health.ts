@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../config.ts';
+import { identityReady } from '../identity/probe.ts';
 
 const Health = Type.Object({ status: Type.String() });
 const Ready = Type.Object({
@@ -27,7 +28,7 @@ export async function healthRoutes(app: FastifyInstance, config: Config): Promis
     const [upstream, identity] = await Promise.all([
       // Any license-app envelope proves the service is there; without a session it refuses politely.
       reachable(`${config.upstream.url}/security/get_current_user`, { method: 'GET' }, (b) => typeof b === 'object' && b !== null && 'ack_code' in b),
-      reachable(`${config.idp.issuer}/.well-known/openid-configuration`, { method: 'GET' }, (b) => typeof b === 'object' && b !== null && (b as { issuer?: unknown }).issuer === config.idp.issuer),
+      identityReady(config.idp),
     ]);
     const checks = { upstream, identity };
     const ready = upstream === 'ok' && identity === 'ok';

@@ -1,16 +1,8 @@
-/**
- * The in-app path to come back to after signing in. Only same-origin paths are kept
- * ("/x", not "//evil.example" or "https://..."), and never the login page itself.
- */
-export function safeReturnTo(value: unknown, fallback = '/'): string {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (typeof raw !== 'string' || raw.length > 2048) return fallback;
-  if (!raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) return fallback;
-  // Control characters could smuggle a different URL past the prefix checks.
-  for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) < 0x20 || raw.charCodeAt(i) === 0x7f) return fallback;
-  if (raw === '/login' || raw.startsWith('/login?') || raw.startsWith('/login#') || raw.startsWith('/auth/')) return fallback;
-  return raw;
-}
+// The page's side of the safe return path: the rule itself is shared with the BFF
+// (src/contract/return-to.ts); this file adds what only the page needs.
+import { safeReturnTo } from '@contract/return-to';
+
+export { safeReturnTo };
 
 /** Where the BFF's login starts, coming back to `returnTo`. */
 export function loginUrl(returnTo: string): string {
