@@ -28,11 +28,12 @@ export default defineConfig({
         test: { name: 'sandbox', environment: 'node', include: ['tests/sandbox/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
-        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000 },
+        // Hooks start a whole stack and sign people in: on two shared cores that can pass 10 s.
+        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
         // Each finding of the security review reproduced as an attack and shown closed.
-        test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000 },
+        test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       {
         test: {
