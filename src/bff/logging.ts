@@ -3,7 +3,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { LoggerOptions as PinoOptions } from 'pino';
 
-const SECRET_PARAMS = /([?&](?:access_token|license_access_token|auth_code|code|state|nonce|credential|id_token_hint|token|password|app_secret|identity_number)=)[^&#]*/gi;
+const SECRET_PARAMS = /([?&](?:access_token|license_access_token|auth_code|code|state|nonce|ticket|credential|id_token_hint|token|password|app_secret|identity_number)=)[^&#]*/gi;
 // 18-digit resident ID (last may be X) and 15-digit legacy IDs, not inside longer digit runs.
 const ID_NUMBER = /(?<![0-9A-Za-z])(\d{4})\d{7,10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
 
