@@ -28,6 +28,7 @@ export default defineConfig({
         test: { name: 'sandbox', environment: 'node', include: ['tests/sandbox/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
+        // Hooks start a whole stack and sign people in: on two shared cores that can pass 10 s.
         test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {

@@ -3,7 +3,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { LoggerOptions as PinoOptions } from 'pino';
 
-const SECRET_PARAMS = /([?&](?:access_token|license_access_token|auth_code|code|state|nonce|credential|id_token_hint|token|password|app_secret|identity_number)=)[^&#]*/gi;
+const SECRET_PARAMS = /([?&](?:access_token|license_access_token|auth_code|code|state|nonce|ticket|credential|id_token_hint|token|password|app_secret|identity_number)=)[^&#]*/gi;
 // A usage code (or a counter request) in a path, raw or percent-encoded as in `return_to=%2Fc%2F…`:
 // the QR opens {PUBLIC_ORIGIN}/c/{auth_code}, so the code is in the URL a log would record.
 const CODE_IN_PATH = /((?:\/|%2F)[cr](?:\/|%2F))[A-Za-z0-9_-]{16,128}/gi;

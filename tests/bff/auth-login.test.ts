@@ -226,6 +226,10 @@ describe.each(['oidc', 'oauth2', 'cas'] as const)('login as a holder (%s)', (mod
       for (const value of [...sessionIds, ...upstreamTokens, 'demo123456', 'holder-h5-secret', 'holder-h5-pass', 'ecert-holder-bff-dev-secret']) {
         expect(logs).not.toContain(value);
       }
+      // CAS service tickets ride in the callback URL: until we validate one, it is worth a credential.
+      const tickets = seen.match(/ST-[A-Za-z0-9_-]{20,}/g) ?? [];
+      expect(tickets.length > 0).toBe(mode === 'cas');
+      for (const ticket of tickets) expect(logs).not.toContain(ticket);
       expect(logs).not.toContain('110101199003071233');
       expect(logs).not.toMatch(/(?<!\d)\d{17}[\dXx](?!\d)/);
       expect(seen).not.toContain('110101199003071233');

@@ -71,7 +71,7 @@ describe('/auth/login with a hostile return_to, through the whole provider round
     stack = await startBffStack();
     holder = new BffClient(stack.origin);
     await holder.login('zhangsan');
-  });
+  }, 60_000);
   afterAll(async () => {
     await stack?.close();
   });
