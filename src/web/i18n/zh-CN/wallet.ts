@@ -47,7 +47,7 @@ export const wallet = {
     noReplacement: '发证机关没有登记替代证照。',
     backToWallet: '返回我的证照',
     renewTitle: '如何继续使用',
-    renewBody: '本证照已于 {date} 到期。如需继续使用，请向 {org} 申请换领或重新开具，可通过北京市政务服务网、“京通”或政务服务中心窗口办理。',
+    renewBody: '本证照已于 {date} 到期。如需继续使用，请向{org}申请换领或重新开具，可通过北京市政务服务网、“京通”或政务服务中心窗口办理。',
     hide: '隐藏',
     sensitive: '敏感信息',
     masked: '部分隐藏',
