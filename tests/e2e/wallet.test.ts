@@ -45,6 +45,23 @@ describe("zhangsan's wallet", () => {
     expect(await seriousA11yProblems(page)).toEqual([]);
   });
 
+  it('leads each card with the number printed on the document, and sends an abolished one only to its successor', async () => {
+    const wallet = (await page.locator('main').textContent()) ?? '';
+    expect(wallet).toContain('J110101-2018-001234');
+    expect(wallet).toContain('京(2020)东城区不动产权第0012345号');
+    expect(wallet).not.toContain('1.2.156');
+
+    await page.locator('.license-card', { hasText: '已废止' }).getByRole('link').click();
+    await page.waitForURL(/\/licenses\//);
+    const actions = page.locator('.detail__actions');
+    await expect.poll(() => actions.locator('a, button').allTextContents()).toEqual(['查看替代证照']);
+    await actions.getByRole('link', { name: '查看替代证照' }).click();
+    await expect.poll(() => page.locator('.detail__head .state-badge').textContent()).toBe('有效');
+    expect(await page.locator('.detail__number').textContent()).toMatch(/京\(\d{4}\)东城区不动产权第0034567号/);
+    expect(await page.locator('main').textContent()).not.toContain('1.2.156');
+    await page.goto(`${app.origin}/`);
+  });
+
   it('refreshes from the 刷新 button and says so to screen readers', async () => {
     await page.getByRole('button', { name: '刷新' }).click();
     await expect.poll(() => page.locator('.wallet [role="status"]').textContent()).toMatch(/^已更新，共 \d+ 个证照$/);
