@@ -2,35 +2,22 @@
 // 320×568: every visible text at least 18 px and every target at least 60×60 px once 长辈模式 is on,
 // the switch itself that big before it is; screenshots of each screen in test-results/screens/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, phoneContext, signIn, startApp, type RunningApp } from '../support/e2e.ts';
-import { elderProblems, screenshot, SCREENS_DIR } from './ux-measure.ts';
+import type { Page } from 'playwright-core';
+import { signIn } from '../support/e2e.ts';
+import { elderProblems, phoneTestbed, screenshot, SCREENS_DIR } from './ux-support.ts';
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+const bed = phoneTestbed();
+let origin = '';
+beforeAll(() => {
+  origin = bed.app().origin;
 });
-
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  await browser?.close();
-  await app?.stop();
-  console.log(`Screenshots of the key screens: ${SCREENS_DIR}`);
-});
+afterAll(() => console.log(`Screenshots of the key screens: ${SCREENS_DIR}`));
 
 const VIEWPORTS = [
   { name: '390x844', viewport: { width: 390, height: 844 } },
   { name: '320x568', viewport: { width: 320, height: 568 } },
 ];
-
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await phoneContext(browser, { viewport });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (viewport: { width: number; height: number }) => bed.newPage({ viewport });
 
 /** Measures the page as it stands and keeps a screenshot; the failure message names the screen. */
 async function expectElderSized(page: Page, shot: string): Promise<void> {
@@ -47,7 +34,7 @@ async function turnOnElderMode(page: Page): Promise<void> {
   const box = await toggle.boundingBox();
   expect(box?.height).toBeGreaterThanOrEqual(60);
   await toggle.click();
-  await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('elder'))).toBe(true);
+  await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('elder')), { timeout: 15_000 }).toBe(true);
 }
 
 describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
@@ -57,17 +44,17 @@ describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
   });
 
   it('is one tap on the login screen, which then measures up, as does a failed sign-in', async () => {
-    await page.goto(`${app.origin}/login`);
+    await page.goto(`${origin}/login`);
     await turnOnElderMode(page);
     await expectElderSized(page, `${name}-login`);
-    await page.goto(`${app.origin}/login?error=claims`);
+    await page.goto(`${origin}/login?error=claims`);
     await page.getByRole('heading', { name: '无法确认您的身份' }).waitFor();
     await expectElderSized(page, `${name}-login-failed`);
   });
 
   it('measures up on the wallet, the menu and the certificate details', async () => {
-    await signIn(page, app.origin, 'zhangsan');
-    await page.waitForURL(`${app.origin}/`);
+    await signIn(page, origin, 'zhangsan');
+    await page.waitForURL(`${origin}/`);
     await page.locator('.license-card').first().waitFor();
     await expectElderSized(page, `${name}-wallet`);
 
@@ -77,19 +64,19 @@ describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
     await page.keyboard.press('Escape');
 
     for (const [card, shot] of [['居民户口簿', 'detail'], ['无犯罪记录证明', 'detail-expired']] as const) {
-      await page.goto(`${app.origin}/`);
+      await page.goto(`${origin}/`);
       await page.getByRole('link', { name: card, exact: true }).click();
       await page.locator('.detail__head').waitFor();
       await expectElderSized(page, `${name}-${shot}`);
     }
-    await page.goto(`${app.origin}/`);
+    await page.goto(`${origin}/`);
     await page.locator('.license-card', { hasText: '已废止' }).getByRole('link').click();
     await page.locator('.detail__head').waitFor();
     await expectElderSized(page, `${name}-detail-abolished`);
   });
 
   it('measures up on consent, the QR page, history and the mobile view', async () => {
-    await page.goto(`${app.origin}/`);
+    await page.goto(`${origin}/`);
     await page.getByRole('link', { name: '居民户口簿', exact: true }).click();
     await page.getByRole('link', { name: '授权使用' }).click();
     await page.waitForURL(/\/authorise$/);
@@ -102,11 +89,11 @@ describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
     await page.getByRole('img', { name: '用证二维码，供工作人员扫描' }).waitFor();
     await expectElderSized(page, `${name}-qr`);
 
-    await page.goto(`${app.origin}/history`);
+    await page.goto(`${origin}/history`);
     await page.locator('main li, main article').first().waitFor();
     await expectElderSized(page, `${name}-history`);
 
-    await page.goto(`${app.origin}/`);
+    await page.goto(`${origin}/`);
     await page.getByRole('link', { name: '居民户口簿', exact: true }).click();
     await page.getByRole('button', { name: '在手机上查看' }).click();
     await page.waitForURL(/\/m\/license\?/);
@@ -116,11 +103,11 @@ describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
 
   it('measures up on the counter page of a clerk who turned it on at login', async () => {
     const clerk = await newPage(viewport);
-    await clerk.goto(`${app.origin}/counter`);
+    await clerk.goto(`${origin}/counter`);
     await clerk.waitForURL(/\/login/);
     await turnOnElderMode(clerk);
-    await signIn(clerk, app.origin, 'staff01', '/counter');
-    await clerk.waitForURL(`${app.origin}/counter`);
+    await signIn(clerk, origin, 'staff01', '/counter');
+    await clerk.waitForURL(`${origin}/counter`);
     await clerk.locator('#counter-biz-num').waitFor();
     await expectElderSized(clerk, `${name}-counter`);
   });

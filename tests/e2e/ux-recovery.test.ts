@@ -2,36 +2,23 @@
 // dates and an explicit choice sticks; signing out takes the certificates off the screen at once;
 // a lost session says 登录已过期; each failed sign-in has its own page with a retry and a way home.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
-import { launchBrowser, phoneContext, signIn, startApp, type RunningApp } from '../support/e2e.ts';
-import { screenshot, SCREENS_DIR } from './ux-measure.ts';
+import { signIn } from '../support/e2e.ts';
+import { phoneTestbed, screenshot, SCREENS_DIR } from './ux-support.ts';
 
-let app: RunningApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+const bed = phoneTestbed();
+const newPage = bed.newPage;
+let origin = '';
+beforeAll(() => {
+  origin = bed.app().origin;
 });
-
-afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  await browser?.close();
-  await app?.stop();
-  console.log(`Screenshots of the key screens: ${SCREENS_DIR}`);
-});
-
-async function newPage(options: Parameters<typeof phoneContext>[1] = {}): Promise<Page> {
-  const context = await phoneContext(browser, options);
-  contexts.push(context);
-  return context.newPage();
-}
+afterAll(() => console.log(`Screenshots of the key screens: ${SCREENS_DIR}`));
 
 async function zhangsanWallet(): Promise<Page> {
   const page = await newPage();
-  await signIn(page, app.origin, 'zhangsan');
-  await page.waitForURL(`${app.origin}/`);
+  await signIn(page, origin, 'zhangsan');
+  await page.waitForURL(`${origin}/`);
   await page.locator('.license-card').first().waitFor();
   return page;
 }
@@ -42,7 +29,7 @@ const ENGLISH_DATE = /\b[A-Z][a-z]{2} \d{1,2}, \d{4}\b/;
 describe('an en-US browser', () => {
   it('opens in English with English dates, and keeps Chinese once the holder chooses it', async () => {
     const page = await newPage({ locale: 'en-US' });
-    await page.goto(`${app.origin}/`);
+    await page.goto(`${origin}/`);
     await page.waitForURL(/\/login/);
     await page.getByRole('heading', { name: 'Unified identity sign-in' }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
@@ -52,7 +39,7 @@ describe('an en-US browser', () => {
     await page.locator('#account').fill('zhangsan');
     await page.locator('#password').fill(DEMO_PASSWORD);
     await page.locator('button[type="submit"]').click();
-    await page.waitForURL(`${app.origin}/`);
+    await page.waitForURL(`${origin}/`);
     await page.locator('.license-card').first().waitFor();
     expect(await page.locator('h1').textContent()).toBe('My e-certificates');
     const wallet = (await page.locator('main').textContent()) ?? '';
@@ -69,9 +56,10 @@ describe('an en-US browser', () => {
 
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('dialog').getByRole('button', { name: /Language/ }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('证照详情');
+    await page.getByRole('heading', { level: 1, name: '证照详情' }).waitFor();
     await page.reload();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('证照详情');
+    await page.getByRole('heading', { level: 1, name: '证照详情' }).waitFor();
+    await page.locator('.detail__head').waitFor();
     expect(await page.locator('main').textContent()).toContain('2018-05-20');
   });
 });
@@ -88,7 +76,7 @@ describe('when a session ends', () => {
     });
     await page.getByRole('button', { name: '菜单' }).click();
     await page.getByRole('dialog').getByRole('button', { name: '退出登录' }).click();
-    await expect.poll(() => page.locator('.license-card').count()).toBe(0);
+    await expect.poll(() => page.locator('.license-card').count(), { timeout: 15_000 }).toBe(0);
     expect(await page.locator('main').isVisible()).toBe(false);
     await screenshot(page, 'signing-out');
     release();
@@ -128,7 +116,7 @@ describe('a failed sign-in', () => {
     ['state', '登录请求已失效'],
     ['something-else', '登录未完成'],
   ])('?error=%s has its own page: %s', async (code, title) => {
-    await page.goto(`${app.origin}/login?error=${code}`);
+    await page.goto(`${origin}/login?error=${code}`);
     await page.getByRole('heading', { name: title }).waitFor();
     expect(await page.getByRole('alert').textContent()).toContain(title);
     expect(await page.getByRole('button', { name: '重新登录' }).isVisible()).toBe(true);
@@ -138,7 +126,7 @@ describe('a failed sign-in', () => {
   });
 
   it('tries again from the failure page through the identity platform', async () => {
-    await page.goto(`${app.origin}/login?error=cancelled`);
+    await page.goto(`${origin}/login?error=cancelled`);
     await screenshot(page, 'login-failed');
     await page.getByRole('button', { name: '重新登录' }).click();
     await page.waitForURL((u) => u.pathname.startsWith('/sandbox/idp/'));

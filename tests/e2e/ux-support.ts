@@ -1,7 +1,44 @@
-// What the elder-mode tests measure on a page as it stands, and where the screenshots go.
+// The wallet and UX browser tests' common parts: one server and one browser per file, pages in
+// phone contexts closed at the end, what elder mode measures, and where the screenshots go.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, phoneContext, startApp, type RunningApp } from '../support/e2e.ts';
+
+export interface PhoneTestbed {
+  /** The server this file runs against (set once beforeAll has run). */
+  app: () => RunningApp;
+  /** A page in a fresh phone context (390×844, zh-CN unless told otherwise). */
+  newPage: (options?: Parameters<typeof phoneContext>[1]) => Promise<Page>;
+}
+
+/** Starts the real server and Chromium for this file, and stops both (and every context) after it. */
+export function phoneTestbed(): PhoneTestbed {
+  let app: RunningApp | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close()));
+    await browser?.close();
+    await app?.stop();
+  });
+  return {
+    app: () => {
+      if (!app) throw new Error('the server is not running yet');
+      return app;
+    },
+    newPage: async (options = {}) => {
+      if (!browser) throw new Error('the browser is not running yet');
+      const context = await phoneContext(browser, options);
+      contexts.push(context);
+      return context.newPage();
+    },
+  };
+}
 
 /** Git-ignored; the e2e run prints where it is so a reviewer can look. */
 export const SCREENS_DIR = resolve('test-results/screens');
