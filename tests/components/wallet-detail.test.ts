@@ -118,7 +118,7 @@ const realEstate: LicenseDetail = {
 };
 
 describe('the detail page in the holder\'s words', () => {
-  it('leads with the printed number, states one issue date and the holder\'s name, and hides codes for machines', async () => {
+  it('leads with the printed number, states one issue date and the holder masked until the one reveal, and hides codes for machines', async () => {
     served = realEstate;
     const wrapper = await mountDetail();
     expect(wrapper.get('.detail__number').text()).toContain('京(2020)东城区不动产权第0012345号');
@@ -127,6 +127,12 @@ describe('the detail page in the holder\'s words', () => {
     expect(wrapper.text().match(/发证日期/g)).toHaveLength(1);
     expect(wrapper.text()).toContain('2020-08-01');
     expect(wrapper.text()).not.toContain('2026-12-02');
+    expect(wrapper.get('.detail__facts').text()).toContain('张*');
+    expect(wrapper.text()).not.toContain('张三');
+    await wrapper.get('button.detail__reveal').trigger('click');
+    await flushPromises();
+    dialogButton('显示').click();
+    await flushPromises();
     expect(wrapper.get('.detail__facts').text()).toContain('张三');
   });
 

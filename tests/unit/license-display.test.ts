@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LicenseField } from '@contract/bff';
-import { cardNumber, detailNumber, headFacts, isServiceIdentifier, listedFields } from '../../src/web/components/wallet/license-display';
+import { cardNumber, detailNumber, headFacts, isServiceIdentifier, listedFields, maskedForHolder } from '../../src/web/components/wallet/license-display';
 
 const f = (key: string, name: string, value: string, masked = false): LicenseField => ({ key, name, value, sensitive: masked, masked });
 const IDENTIFIER = '1.2.156.3005.2.010601.11110000MB0000009K.00000005.001.Q';
@@ -56,9 +56,17 @@ describe('what the holder reads of a certificate', () => {
     expect(listed.map((x) => x.key)).toEqual(['CYRSFZJLX', 'CYRSFZJHM', 'GYQK']);
   });
 
-  it('takes one issue date, the issuer and the holder as the face prints them, else from the record', () => {
+  it('takes one issue date and the issuer as the face prints them, else from the record; the holder masked until revealed', () => {
     const record = { issueDate: '2026-12-02', issueOrgName: '北京市演示颁证机关', holderMaskedName: '张*' };
-    expect(headFacts({ ...record, fields: face })).toEqual({ issueDate: '2020-08-01', issuer: '北京市规划和自然资源委员会', holder: '张三' });
-    expect(headFacts({ ...record, fields: [] })).toEqual({ issueDate: '2026-12-02', issuer: '北京市演示颁证机关', holder: '张*' });
+    expect(headFacts({ ...record, fields: face }, false)).toEqual({ issueDate: '2020-08-01', issuer: '北京市规划和自然资源委员会', holder: '张*' });
+    expect(headFacts({ ...record, fields: face }, true)).toEqual({ issueDate: '2020-08-01', issuer: '北京市规划和自然资源委员会', holder: '张三' });
+    expect(headFacts({ ...record, fields: [] }, true)).toEqual({ issueDate: '2026-12-02', issuer: '北京市演示颁证机关', holder: '张*' });
+  });
+
+  it('masks the holder\'s name wherever the face prints it until the reveal, and no one else\'s', () => {
+    const fields = [f('CYRMC', '持有人名称', '张三'), f('HZXM', '户主姓名', '张三'), f('POXM', '配偶姓名', '李四')];
+    const masked = maskedForHolder({ fields, holderMaskedName: '张*' }, false);
+    expect(masked.map((x) => [x.value, x.masked])).toEqual([['张*', true], ['张*', true], ['李四', false]]);
+    expect(maskedForHolder({ fields, holderMaskedName: '张*' }, true)).toBe(fields);
   });
 });

@@ -54,11 +54,22 @@ export function listedFields(d: Pick<LicenseDetail, 'fields'>, number: ShownNumb
 const faceValue = (d: Pick<LicenseDetail, 'fields'>, key: string) => d.fields.find((f) => f.key === key && f.value)?.value ?? null;
 
 /**
+ * The holder's own data masked everywhere until the one reveal (docs/decisions.md): the BFF masks
+ * the sensitive fields; the holder's name, wherever the face prints it (持有人, 户主姓名 …), is
+ * masked here the way the head and every other page mask it.
+ */
+export function maskedForHolder(d: Pick<LicenseDetail, 'fields' | 'holderMaskedName'>, revealed: boolean): LicenseField[] {
+  const name = faceValue(d, 'CYRMC');
+  if (revealed || !name || name === d.holderMaskedName) return d.fields;
+  return d.fields.map((f) => (f.value === name ? { ...f, value: d.holderMaskedName, masked: true } : f));
+}
+
+/**
  * The head's facts from the face where it has them, so the page states one of each: the issue
  * date (发证日期) printed on the certificate, else the record's; the issuing body likewise; the
- * holder's name in full, as printed (it is the holder's own page; see docs/decisions.md).
+ * holder's name masked until revealed.
  */
-export function headFacts(d: Pick<LicenseDetail, 'fields' | 'issueDate' | 'issueOrgName' | 'holderMaskedName'>): {
+export function headFacts(d: Pick<LicenseDetail, 'fields' | 'issueDate' | 'issueOrgName' | 'holderMaskedName'>, revealed: boolean): {
   issueDate: string | null;
   issuer: string;
   holder: string;
@@ -66,6 +77,6 @@ export function headFacts(d: Pick<LicenseDetail, 'fields' | 'issueDate' | 'issue
   return {
     issueDate: faceValue(d, 'FZRQ') ?? d.issueDate,
     issuer: faceValue(d, 'FZJGMC') ?? d.issueOrgName,
-    holder: faceValue(d, 'CYRMC') ?? d.holderMaskedName,
+    holder: (revealed ? faceValue(d, 'CYRMC') : null) ?? d.holderMaskedName,
   };
 }
