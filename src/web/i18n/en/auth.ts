@@ -22,7 +22,7 @@ export const auth: CoreMessages['auth'] = {
   errors: {
     generic: { title: 'Sign-in was not completed', body: 'Something went wrong while signing in. Please sign in again; if it keeps failing, try again later.' },
     cancelled: { title: 'You cancelled signing in', body: 'Nothing changes if you do not sign in. You can sign in whenever you need your e-certificates.' },
-    expired: { title: 'The sign-in request expired', body: 'The sign-in page was open for too long and this request is no longer valid. Please sign in again.' },
+    expired: { title: 'The sign-in request expired', body: 'This sign-in request is no longer valid: the sign-in page may have been open too long, or an old sign-in link was used. Please sign in again.' },
     claims: { title: 'Your identity could not be confirmed', body: 'The unified identity platform did not provide the real-name details this app needs (name and ID number). Complete real-name verification there, then sign in again.' },
     provider: { title: 'The unified identity platform is unavailable', body: 'Please sign in again later. Paper documents remain valid for every service.' },
     state: { title: 'This sign-in request is no longer valid', body: 'Perhaps several sign-in pages were open, or an old sign-in link was used. Please sign in again.' },
