@@ -40,8 +40,9 @@ const COMMON_TAIL: F[] = [
   ['YXQJSRQ', '有效期结束日期', 'date', { nullable: true }],
 ];
 
-function items(specific: F[]): DataItem[] {
-  return [...COMMON_HEAD, ...specific, ...COMMON_TAIL].map(([key, name, type, opts], index) => ({
+function items(specific: F[], numberSensitive = false): DataItem[] {
+  const head = COMMON_HEAD.map((f): F => (f[0] === 'ZZHM' && numberSensitive ? [f[0], f[1], 'string', { sensitive: true }] : f));
+  return [...head, ...specific, ...COMMON_TAIL].map(([key, name, type, opts], index) => ({
     key,
     name,
     data_type: type ?? 'string',
@@ -64,6 +65,8 @@ interface EntrySpec {
   description: string;
   admin: { name: string; code: string };
   fields: F[];
+  /** The document's number is its holder's identity number (a driving licence's is). */
+  numberSensitive?: boolean;
 }
 
 const SPECS: EntrySpec[] = [
@@ -89,7 +92,7 @@ const SPECS: EntrySpec[] = [
   },
   {
     code: LICENSE_ITEM.drivingLicence, name: '机动车驾驶证', shortName: '驾驶证', respOrg: '北京市公安局公安交通管理局', holderType: 0, type: 'CERTIFICATE',
-    description: '准予驾驶机动车的法定证件', admin: DEMO_ISSUER_ORG,
+    description: '准予驾驶机动车的法定证件', admin: DEMO_ISSUER_ORG, numberSensitive: true,
     fields: [['XB', '性别'], ['GJ', '国籍'], ['CSRQ', '出生日期', 'date'], ['ZZ', '住址', 'string', { sensitive: true }], ['CCLZRQ', '初次领证日期', 'date'], ['ZJCX', '准驾车型'], ['DABH', '档案编号', 'string', { sensitive: true }]],
   },
   {
@@ -129,7 +132,7 @@ export function demoCatalogue(nowText: string): CatalogueEntry[] {
     division_code: '110000',
     creation_time: nowText,
     last_modification_time: nowText,
-    data_items: items(s.fields),
+    data_items: items(s.fields, s.numberSensitive),
   }));
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { homeOf, loginUrl, safeReturnTo } from '../../src/web/composables/return-to';
-import { formatDateTime } from '../../src/web/composables/format-time';
 
 describe('safeReturnTo', () => {
   it.each([
@@ -27,12 +26,5 @@ describe('loginUrl and homeOf', () => {
   });
   it.each([['counter_staff', '/counter'], ['citizen', '/'], [null, '/']])('%s starts at %s', (role, home) => {
     expect(homeOf(role)).toBe(home);
-  });
-});
-
-describe('formatDateTime', () => {
-  it('formats local date and minute, and gives "" for garbage', () => {
-    expect(formatDateTime(new Date(2026, 10, 28, 9, 5, 59))).toBe('2026-11-28 09:05');
-    expect(formatDateTime('not a date')).toBe('');
   });
 });

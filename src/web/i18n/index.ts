@@ -58,10 +58,15 @@ export async function loadMessages(areas: readonly LazyArea[]): Promise<void> {
   current.value = { ...current.value, ...loaded };
 }
 
-export async function setLocale(l: Locale): Promise<void> {
+async function applyLocale(l: Locale): Promise<void> {
   const [base, areas] = await Promise.all([loadCore(l), loadAreas(l, wantedAreas)]);
   current.value = { ...base, ...areas };
   locale.value = l;
+}
+
+/** An explicit choice (header or menu): applied and remembered on this device. */
+export async function setLocale(l: Locale): Promise<void> {
+  await applyLocale(l);
   try {
     localStorage.setItem(STORAGE_KEY, l);
   } catch {
@@ -73,10 +78,28 @@ watch(locale, (l) => {
   document.documentElement.lang = l;
 });
 
-/** Picks the saved choice; Chinese unless the holder chose English on this device. */
+/**
+ * The language of a first visit from the browser's preferences (navigator.languages, best first):
+ * the first one we have decides, en-* opens in English, zh-* and anything else in Chinese.
+ */
+export function browserLocale(languages: readonly string[]): Locale {
+  for (const tag of languages) {
+    const primary = tag.toLowerCase().split(/[-_]/)[0];
+    if (primary === 'zh') return 'zh-CN';
+    if (primary === 'en') return 'en';
+  }
+  return 'zh-CN';
+}
+
+function navigatorLanguages(): readonly string[] {
+  if (typeof navigator === 'undefined') return [];
+  return navigator.languages?.length ? navigator.languages : [navigator.language].filter(Boolean);
+}
+
+/** The holder's explicit choice on this device wins; otherwise the browser's language, not saved. */
 export async function initLocale(): Promise<void> {
-  const saved = storedLocale();
-  if (saved && saved !== 'zh-CN') await setLocale(saved);
+  const wanted = storedLocale() ?? browserLocale(navigatorLanguages());
+  if (wanted !== 'zh-CN') await applyLocale(wanted);
 }
 
 /** t('home.heading'), t('x.y', { n: 3 }) with {n} placeholders. Missing keys show the key. */

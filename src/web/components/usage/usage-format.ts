@@ -57,15 +57,8 @@ export function interfaceKey(iface: Redemption['interface'], byFunction = false)
   return { get_license: 'history.interface.data', archive: 'history.interface.file', token: 'history.interface.view' }[iface];
 }
 
-/** "2024-05-01T08:03:00Z" -> local "2024/05/01 16:03" (or with seconds). */
-export function formatDateTime(iso: string, locale: string, withSeconds = false): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-    ...(withSeconds ? { second: '2-digit' } : {}), hourCycle: 'h23',
-  }).format(d);
-}
+// Dates have one formatting module for the whole app (each locale's own format).
+export { formatDateTime } from '../../composables/format-time';
 
 /** 300 -> { unit: 'minutes', n: 5 }; 7200 -> { unit: 'hours', n: 2 }; 90 -> 1.5 minutes. */
 export function durationParts(seconds: number): { unit: 'minutes' | 'hours'; n: number } {

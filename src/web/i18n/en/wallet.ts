@@ -29,6 +29,7 @@ export const wallet: CoreMessages['wallet'] = {
   validRange: '{from} to {to}',
   validUntil: 'until {to}',
   longTerm: 'No expiry',
+  longTermFrom: 'From {from}, no expiry',
   openDetail: 'View details',
   detail: {
     fields: 'Certificate details',
@@ -45,6 +46,10 @@ export const wallet: CoreMessages['wallet'] = {
     revealCancel: 'Cancel',
     revealed: 'Full details are shown',
     openReplacement: 'Open the replacing certificate',
+    noReplacement: 'The issuing authority has registered no replacing certificate.',
+    backToWallet: 'Back to my certificates',
+    renewTitle: 'How to keep using it',
+    renewBody: 'This certificate expired on {date}. To keep using it, ask {org} to renew or reissue it, online at the Beijing government services portal, in the Jingtong app, or at a government service centre.',
     hide: 'Hide',
     sensitive: 'Sensitive',
     masked: 'Partly hidden',

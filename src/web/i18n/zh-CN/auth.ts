@@ -12,20 +12,24 @@ export const auth = {
   popupBlocked: '浏览器拦截了登录窗口。请允许弹出窗口后重试，或在浏览器中打开本页面。',
   openInBrowser: '在浏览器中打开',
   popupDone: '登录成功，正在返回…',
+  retry: '重新登录',
+  sessionLost: {
+    title: '登录已过期，请重新登录',
+    body: '为保护您的信息，长时间未操作或在别处退出后需要重新登录。登录后将回到您刚才访问的页面。',
+  },
+  // The BFF sends a failed sign-in to /login?error=<code>; each code has its own words.
   errors: {
-    generic: '登录未完成，请重新登录。',
-    access_denied: '您已取消登录。',
-    login_required: '请重新登录。',
-    state_mismatch: '登录请求已失效（可能打开了多个登录页面），请重新登录。',
-    expired: '登录请求已过期，请重新登录。',
+    generic: { title: '登录未完成', body: '登录过程中出现问题，请重新登录。如多次失败，请稍后再试。' },
+    cancelled: { title: '您已取消登录', body: '没有登录不会有任何影响。需要使用电子证照时，可以随时重新登录。' },
+    expired: { title: '登录请求已过期', body: '这次登录请求已失效，可能是登录页面停留时间过长，或打开了以前的登录链接。请重新登录。' },
+    claims: { title: '无法确认您的身份', body: '统一身份认证平台没有提供本应用需要的实名信息（姓名和证件号码）。请先在统一身份认证平台完成实名认证，再重新登录。' },
+    provider: { title: '统一身份认证平台暂时无法使用', body: '请稍后重新登录。纸质证件仍然有效，可以照常办事。' },
+    state: { title: '登录请求已失效', body: '可能同时打开了多个登录页面，或打开了以前的登录链接。请重新登录。' },
   },
   idle: {
     title: '登录即将超时',
     body: '为保护您的信息，长时间未操作将自动退出登录（约 {n} 秒后）。是否继续使用？',
     continue: '继续使用',
     signOut: '退出登录',
-    expiredTitle: '登录已超时',
-    expiredBody: '为保护您的信息，长时间未操作已自动退出登录。重新登录后将回到当前页面。',
-    signInAgain: '重新登录',
   },
 };

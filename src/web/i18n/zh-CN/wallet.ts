@@ -27,6 +27,7 @@ export const wallet = {
   validRange: '{from} 至 {to}',
   validUntil: '至 {to}',
   longTerm: '长期有效',
+  longTermFrom: '{from} 起长期有效',
   openDetail: '查看详情',
   detail: {
     fields: '证照信息',
@@ -43,6 +44,10 @@ export const wallet = {
     revealCancel: '取消',
     revealed: '已显示完整信息',
     openReplacement: '查看替代证照',
+    noReplacement: '发证机关没有登记替代证照。',
+    backToWallet: '返回我的证照',
+    renewTitle: '如何继续使用',
+    renewBody: '本证照已于 {date} 到期。如需继续使用，请向{org}申请换领或重新开具，可通过北京市政务服务网、“京通”或政务服务中心窗口办理。',
     hide: '隐藏',
     sensitive: '敏感信息',
     masked: '部分隐藏',
