@@ -6,6 +6,8 @@ export const embed: typeof zh = {
   signInTitle: 'Sign in to e-certificates',
   signInIntro: 'To protect your account, signing in happens in a new window. Finish signing in there; it closes by itself and this page carries on.',
   signInButton: 'Sign in in a new window',
+  signInIntroTop: 'Sign in with your Beijing unified identity account; you come back to this page afterwards.',
+  signInButtonTop: 'Sign in with unified identity',
   popupOpened: 'The sign-in window is open. Please finish signing in there.',
   popupBlocked: 'The browser blocked the sign-in window. Allow pop-ups for this site and try again, or open e-certificates in a new browser page to carry on.',
   popupClosed: 'The sign-in window was closed before you signed in. You can sign in again.',

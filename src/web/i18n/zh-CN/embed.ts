@@ -5,6 +5,8 @@ export const embed = {
   signInTitle: '登录电子证照',
   signInIntro: '为保护您的账号，登录将在新窗口中进行。请在新窗口中完成统一身份认证，完成后窗口会自动关闭，本页随即继续。',
   signInButton: '在新窗口中登录',
+  signInIntroTop: '使用北京市统一身份认证平台的账号登录，完成后自动回到本页面继续办理。',
+  signInButtonTop: '统一身份认证登录',
   popupOpened: '登录窗口已打开，请在该窗口中完成登录。',
   popupBlocked: '浏览器拦截了登录窗口。请允许本网站弹出窗口后重试，或在新的浏览器页面中打开电子证照继续办理。',
   popupClosed: '登录窗口已关闭，尚未完成登录。可以重新登录。',
