@@ -79,7 +79,7 @@ describe('inside a WeChat mini-program web-view', () => {
     await page.getByRole('button', { name: '返回小程序' }).click();
     await poll(async () => (await calls()).map((c) => c.api)).toContain('navigateBack');
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('offers no camera or download page, and says so', async () => {
     const page = await webView(true);
@@ -90,7 +90,7 @@ describe('inside a WeChat mini-program web-view', () => {
     expect(await seriousA11yProblems(page)).toEqual([]);
     await page.getByRole('button', { name: '返回小程序' }).click();
     await poll(() => page.evaluate(() => (window as unknown as { bridgeCalls: BridgeCall[] }).bridgeCalls.map((c) => c.api))).toContain('navigateBack');
-  });
+  }, 120_000);
 
   it('still signs in and authorises when the bridge never answers', async () => {
     const page = await webView(false);

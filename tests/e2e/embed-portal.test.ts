@@ -24,7 +24,7 @@ let appOrigin: string;
 let portal: Portal;
 let evil: Portal;
 let browser: Browser;
-let context: BrowserContext;
+const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
@@ -46,11 +46,17 @@ beforeAll(async () => {
     // Chromium's switch for the third-party-cookie phase-out: unpartitioned cookies stay out of frames.
     '--test-third-party-cookie-phaseout',
   ]);
-  context = await phoneContext(browser, { ignoreHTTPSErrors: true });
 });
 
+/** A fresh browser profile each test: no test leans on another's cookies. */
+async function freshContext(): Promise<BrowserContext> {
+  const context = await phoneContext(browser, { ignoreHTTPSErrors: true });
+  contexts.push(context);
+  return context;
+}
+
 afterAll(async () => {
-  await context?.close();
+  for (const c of contexts) await c.close();
   await browser?.close();
   await portal?.close();
   await evil?.close();
@@ -70,6 +76,28 @@ async function recordMessages(page: Page): Promise<void> {
 const seen = (page: Page) => page.evaluate(() => (window as unknown as { seen: Seen[] }).seen);
 const types = async (page: Page) => (await seen(page)).map((m) => m.data.type);
 
+/** The citizen taps sign-in in the frame and finishes on the provider's page in the popup. */
+async function signInThroughPopup(context: BrowserContext, frame: Frame): Promise<void> {
+  const popupOpened = context.waitForEvent('page');
+  await frame.getByRole('button', { name: '在新窗口中登录' }).click();
+  const popup = await popupOpened;
+  await popup.waitForURL((u) => u.pathname.startsWith('/sandbox/idp/'));
+  await popup.locator('#account').fill('zhangsan');
+  await popup.locator('#password').fill(DEMO_PASSWORD);
+  const closed = popup.waitForEvent('close');
+  await popup.getByRole('button', { name: '登录' }).click();
+  await closed;
+}
+
+async function mountFromPortal(context: BrowserContext, origin: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`${origin}/`);
+  await recordMessages(page);
+  await page.getByRole('button', { name: '打开电子证照' }).click();
+  return page;
+}
+
 async function appFrame(page: Page): Promise<Frame> {
   await poll(() => page.frames().some((f) => f.url().startsWith(`${appOrigin}/`))).toBe(true);
   return page.frames().find((f) => f.url().startsWith(`${appOrigin}/`))!;
@@ -77,13 +105,10 @@ async function appFrame(page: Page): Promise<Frame> {
 
 describe('the app inside a portal on another site', () => {
   it('signs in through a popup, authorises a use for a service item, and the portal redeems the code', async () => {
+    const context = await freshContext();
     // An unpartitioned cookie of the app's site, to show the browser keeps such cookies out of frames.
     await context.addCookies([{ name: 'probe', value: 'first-party', domain: 'localhost', path: '/', secure: true, sameSite: 'None' }]);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${portal.origin}/`);
-    await recordMessages(page);
-    await page.getByRole('button', { name: '打开电子证照' }).click();
+    const page = await mountFromPortal(context, portal.origin);
 
     const frame = await appFrame(page);
     await poll(() => types(page)).toEqual(expect.arrayContaining(['ready', 'login-required']));
@@ -91,16 +116,7 @@ describe('the app inside a portal on another site', () => {
     await poll(() => frame.getByRole('heading', { name: '登录电子证照' }).isVisible()).toBe(true);
     expect(await seriousA11yProblems(frame)).toEqual([]);
 
-    const popupOpened = context.waitForEvent('page');
-    await frame.getByRole('button', { name: '在新窗口中登录' }).click();
-    const popup = await popupOpened;
-    await popup.waitForURL((u) => u.pathname.startsWith('/sandbox/idp/'));
-    await popup.locator('#account').fill('zhangsan');
-    await popup.locator('#password').fill(DEMO_PASSWORD);
-    const closed = popup.waitForEvent('close');
-    await popup.getByRole('button', { name: '登录' }).click();
-    await closed;
-
+    await signInThroughPopup(context, frame);
     await poll(() => types(page)).toContain('signed-in');
     await poll(() => frame.getByRole('heading', { name: '为“就业登记”选择证照' }).isVisible()).toBe(true);
     // The frame's own session, in the portal's partition, works for API calls.
@@ -141,9 +157,50 @@ describe('the app inside a portal on another site', () => {
     expect(await frame.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1)).toBe(true);
     expect(await seriousA11yProblems(frame)).toEqual([]);
     expect(pageErrors).toEqual([]);
-  });
+  }, 120_000);
+
+  it('sends login-required when the frame session is gone, and signs in the same way back to where it was', async () => {
+    const context = await freshContext();
+    const page = await mountFromPortal(context, portal.origin);
+    const frame = await appFrame(page);
+    await signInThroughPopup(context, frame);
+    await poll(() => frame.getByRole('heading', { name: '为“就业登记”选择证照' }).isVisible()).toBe(true);
+
+    // The session ends on the server's side (as at its idle or absolute expiry): its cookie is gone.
+    await context.clearCookies();
+    const before = (await types(page)).length;
+    // The host asks for the history page (a host message, accepted from this allowed origin).
+    await page.evaluate(([target]) => {
+      document.querySelector<HTMLIFrameElement>('#ecert iframe')!.contentWindow!.postMessage({ source: 'ecert-holder-host', type: 'navigate', path: '/history' }, target!);
+    }, [appOrigin]);
+    await poll(async () => (await types(page)).slice(before)).toContain('login-required');
+    await poll(() => frame.getByRole('heading', { name: '登录电子证照' }).isVisible()).toBe(true);
+    expect(new URL(frame.url()).searchParams.get('return_to')).toBe('/history');
+
+    await signInThroughPopup(context, frame);
+    await poll(async () => (await types(page)).slice(before)).toContain('signed-in');
+    await poll(() => new URL(frame.url()).pathname).toBe('/history');
+  }, 120_000);
+
+  it('explains a blocked popup and offers the app in a page of its own', async () => {
+    const context = await freshContext();
+    const page = await mountFromPortal(context, portal.origin);
+    const frame = await appFrame(page);
+    await poll(() => frame.getByRole('heading', { name: '登录电子证照' }).isVisible()).toBe(true);
+    // What a browser's popup blocker does to window.open.
+    await frame.evaluate(() => {
+      window.open = () => null;
+    });
+    await frame.getByRole('button', { name: '在新窗口中登录' }).click();
+    await poll(() => frame.getByRole('alert').textContent()).toContain('浏览器拦截了登录窗口');
+    const fallback = frame.getByRole('link', { name: '在新页面中打开电子证照' });
+    expect(await fallback.getAttribute('target')).toBe('_blank');
+    expect(await fallback.getAttribute('href')).toBe('/embed/authorise?serviceItemCode=DC-JY-0001');
+    expect(await seriousA11yProblems(frame)).toEqual([]);
+  }, 120_000);
 
   it('is refused by the browser inside a portal that FRAME_ANCESTORS does not name', async () => {
+    const context = await freshContext();
     const page = await context.newPage();
     const refused = page.waitForEvent('console', (m) => /frame-ancestors/.test(m.text()));
     await page.goto(`${evil.origin}/`);
@@ -156,7 +213,7 @@ describe('the app inside a portal on another site', () => {
     }));
     expect(await seen(page)).toEqual([]);
     expect(page.frames().some((f) => f.url().startsWith(`${appOrigin}/embed`))).toBe(false);
-  });
+  }, 120_000);
 
   it('serves the SDK to other sites as a cacheable, CORS-free script with its types', async () => {
     const js = await fetch(`${app.origin}/embed.js`);
