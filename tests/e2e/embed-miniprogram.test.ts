@@ -98,5 +98,5 @@ describe('inside a WeChat mini-program web-view', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await authoriseInWebView(page);
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });
