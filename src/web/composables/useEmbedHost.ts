@@ -92,7 +92,8 @@ export function startEmbedHost(router: Router, origin: string | null): void {
  * page (a popup, since the provider cannot be framed), and the host hears `login-required`.
  */
 export function embedLoginRedirect(to: RouteLocationNormalized): true | RouteLocationRaw {
-  if (!started || !host.value || to.name !== 'login') return true;
+  // Any framed sign-in, mounted by the SDK or not: only the hand-off works with third-party cookies blocked.
+  if (to.name !== 'login' || !inFrame()) return true;
   post({ type: 'login-required' });
   return { name: 'embed-signin', query: { return_to: safeReturnTo(to.query.return_to) } };
 }
