@@ -1,5 +1,7 @@
 // Issue 12: who may frame and talk to the app, what a host may ask, and which web-view we are in.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { EMBED_EVENT_TYPES, EMBED_SDK_VERSION } from '../../src/contract/embed';
 import { hostMessage, isAllowedOrigin, parseEmbedParams } from '../../src/web/embed/protocol';
 import { detectMiniProgram } from '../../src/web/composables/useMiniProgram';
 
@@ -89,5 +91,14 @@ describe('detectMiniProgram', () => {
     [PHONE, undefined, null],
   ])('%s with __wxjs_environment=%s -> %s', (userAgent, wxjsEnvironment, kind) => {
     expect(detectMiniProgram({ userAgent, wxjsEnvironment })).toBe(kind);
+  });
+});
+
+describe('the SDK file and the contract', () => {
+  it('report the same version and the same event names', () => {
+    expect(readFileSync('public/embed.js', 'utf8')).toContain(`var VERSION = '${EMBED_SDK_VERSION}';`);
+    const dts = readFileSync('public/embed.d.ts', 'utf8');
+    expect(dts).toContain(`version ${EMBED_SDK_VERSION}`);
+    for (const type of EMBED_EVENT_TYPES) expect(dts).toMatch(new RegExp(`\\n  '?${type}'?: EcertHolderEventBase<'${type}'>`));
   });
 });
