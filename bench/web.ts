@@ -119,6 +119,13 @@ function sizes(outDir: string): void {
   }
 }
 
+// Issue 12 (embedding): the host SDK portals load from us, a hand-written file from public/.
+function sdkSize(outDir: string): void {
+  const file = 'embed.js';
+  if (!existsSync(join(outDir, file))) return;
+  console.log(`\nHost SDK /embed.js (gzip -9): ${fmt(gzipSize(outDir, file))}, ${fmt(statSync(join(outDir, file)).size)} raw`);
+}
+
 async function signIn(page: Page, origin: string): Promise<void> {
   await page.goto(`${origin}/login`);
   await page.getByRole('button', { name: '统一身份认证登录' }).click();
@@ -189,6 +196,7 @@ try {
   execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--manifest', '--logLevel', 'warn'], { stdio: 'inherit' });
   if (!existsSync(join(outDir, '.vite/manifest.json'))) throw new Error('vite wrote no manifest');
   sizes(outDir);
+  sdkSize(outDir);
   execFileSync(process.execPath, ['scripts/precompress.mjs', outDir], { stdio: 'inherit' });
   await timing(outDir);
 } finally {

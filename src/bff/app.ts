@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { counterRoutes } from './routes/counter.ts';
 import { holderRoutes } from './routes/holder.ts';
+import { embedHandoffPlugin } from './routes/embed-handoff.ts';
 
 export interface BuildOptions {
   /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await sessionRoutes(app);
   await counterRoutes(app, config);
   await holderRoutes(app, config);
+  await app.register(embedHandoffPlugin, { config, sessions });
   await healthRoutes(app, config);
   await webStatic(app, config.webDist);
   return app;

@@ -191,6 +191,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const authMax = e.AUTH_MAX_SECONDS ?? 600;
   if (authMin > authMax) throw new ConfigError(`Invalid setting AUTH_MIN_SECONDS=${authMin}: larger than AUTH_MAX_SECONDS=${authMax}`);
   const holderCodeTtl = e.HOLDER_CODE_TTL_SECONDS ?? 300;
+  const frameAncestors = (e.FRAME_ANCESTORS ?? '').split(/[\s,]+/).filter(Boolean);
+  // Each goes into the CSP verbatim and names a postMessage target: an origin, nothing else.
+  const badAncestor = frameAncestors.find((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
+  if (badAncestor) throw new ConfigError(`Invalid setting FRAME_ANCESTORS=${JSON.stringify(badAncestor)}: expected origins such as https://portal.example.gov.cn`);
   // The embedded sandbox is reached over loopback HTTP, exactly like a remote service.
   const loopback = `http://127.0.0.1:${port}`;
   return {
@@ -223,9 +227,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     session: {
       idleSeconds: e.SESSION_IDLE_SECONDS ?? 30 * 60,
       absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS ?? 8 * 60 * 60,
-      sameSite: e.COOKIE_SAMESITE ?? 'lax',
+      // A portal's iframe only keeps a session with SameSite=None; Partitioned (CHIPS).
+      sameSite: e.COOKIE_SAMESITE ?? (frameAncestors.length > 0 ? 'none' : 'lax'),
     },
-    frameAncestors: (e.FRAME_ANCESTORS ?? '').split(/[\s,]+/).filter(Boolean),
+    frameAncestors,
     authorisation: { minSeconds: authMin, maxSeconds: authMax, defaultSeconds: Math.min(Math.max(holderCodeTtl, authMin), authMax) },
     counterResultClearSeconds: e.COUNTER_RESULT_CLEAR_SECONDS ?? 120,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

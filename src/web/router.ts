@@ -31,6 +31,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/m/license', name: 'mobile-view', component: () => import('./views/mobile/MobileLicenseView.vue'), meta: { titleKey: 'mobile.title', hideBack: true } },
   { path: '/counter', name: 'counter', component: () => import('./views/counter/CounterView.vue'), meta: { titleKey: 'counter.title', requiresAuth: true, roles: ['counter_staff'], messages: ['counter'] } },
   { path: '/c/:authCode', name: 'code-landing', component: () => import('./views/counter/CodeLandingView.vue'), props: true, meta: { titleKey: 'counter.landingTitle', hideBack: true, messages: ['counter'] } },
+  // Issue 12: portals' iframes and mini-program web-views (docs/embedding.md).
+  { path: '/embed', name: 'embed', component: () => import('./views/embed/EmbedStartView.vue'), meta: { titleKey: 'app.title', hideBack: true } },
+  { path: '/embed/signin', name: 'embed-signin', component: () => import('./views/embed/EmbedSignInView.vue'), meta: { titleKey: 'auth.title', hideBack: true } },
+  { path: '/embed/handoff', name: 'embed-handoff', component: () => import('./views/embed/EmbedHandoffView.vue'), meta: { titleKey: 'auth.title', hideBack: true, requiresAuth: true } },
+  { path: '/embed/authorise', name: 'embed-authorise', component: () => import('./views/embed/EmbedAuthoriseView.vue'), meta: { titleKey: 'usage.authoriseTitle', hideBack: true, requiresAuth: true, roles: ['citizen'], messages: ['usage'] } },
+  { path: '/embed/unavailable', name: 'embed-unavailable', component: () => import('./views/embed/EmbedUnavailableView.vue'), meta: { titleKey: 'app.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { titleKey: 'notFound.title' } },
 ];
 
@@ -39,6 +45,14 @@ export const router = createRouter({
   routes,
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
 });
+
+// Issue 12: inside a portal's frame or a mini-program web-view only, the embed hooks load (a
+// small chunk) and adapt navigation; a top-level visit never downloads them.
+function embeddedContext(): boolean {
+  return window.top !== window.self || '__wxjs_environment' in window || /miniProgram|AlipayClient/i.test(navigator.userAgent);
+}
+const embedGuard = embeddedContext() ? import('./embed/router-hooks').then((m) => m.install(router)) : null;
+router.beforeEach(async (to) => (embedGuard ? (await embedGuard)(to) : true));
 
 // After the guards (so a redirect to login loads nothing extra), before the page renders.
 router.beforeResolve((to) => loadMessages(to.meta.messages ?? []));

@@ -30,6 +30,9 @@ export async function securityHeaders(app: FastifyInstance, config: Config): Pro
     // Portals may embed us (frame-ancestors decides); X-Frame-Options cannot express a list.
     frameguard: false,
     crossOriginEmbedderPolicy: false,
+    // With portals configured, the sign-in popup a frame opens must keep window.opener to hand
+    // the sign-in back (docs/embedding.md); COOP same-origin on any page of its way would cut it.
+    crossOriginOpenerPolicy: config.frameAncestors.length > 0 ? { policy: 'unsafe-none' } : true,
     hsts: config.publicOrigin.startsWith('https:') ? { maxAge: 31_536_000 } : false,
     referrerPolicy: { policy: 'same-origin' },
   });
