@@ -51,6 +51,7 @@ export async function main(): Promise<void> {
       dbFile: config.sandbox.db,
       origin: config.publicOrigin,
       holderCodeTtlSeconds: config.sandbox.holderCodeTtlSeconds,
+      extensions: config.sandbox.extensions,
       idpClients: [
         {
           client_id: config.idp.clientId,

@@ -2,6 +2,7 @@
 // stops start-up with one line instead of surfacing as a strange failure later.
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
+import { parseExtensionList, type UpstreamExtension } from '../contract/extensions.ts';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Integer({ minimum: 1 });
@@ -22,6 +23,9 @@ const EnvSchema = Type.Object({
   UPSTREAM_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   UPSTREAM_SIGNING: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('sha256'), Type.Literal('sm3')])),
   UPSTREAM_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000 })),
+  UPSTREAM_EXTENSIONS: Type.Optional(Type.String({ pattern: '^[a-z_, ]+$' })),
+  UPSTREAM_WEB_ROOT: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$' })),
+  SANDBOX_EXTENSIONS: Type.Optional(Type.String({ pattern: '^[a-z_, ]+$' })),
   COUNTER_UPSTREAM_APP_KEY: Type.Optional(Type.String({ minLength: 1 })),
   COUNTER_UPSTREAM_APP_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   COUNTER_UPSTREAM_ACCOUNT: Type.Optional(Type.String({ minLength: 1 })),
@@ -62,13 +66,17 @@ export interface Config {
   bffDb: string;
   webDist: string;
   /** Set when no UPSTREAM_URL / IDP_ISSUER is configured: server.ts mounts the sandbox. */
-  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number };
+  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number; extensions: UpstreamExtension[] };
   upstream: {
     url: string;
     holder: UpstreamAccount;
     counter: UpstreamAccount;
     signing: 'off' | 'sha256' | 'sm3';
     timeoutMs: number;
+    /** UPSTREAM_EXTENSIONS: the spec extensions to use, or 'auto' to probe the upstream for them. */
+    extensions: 'auto' | UpstreamExtension[];
+    /** UPSTREAM_WEB_ROOT: where the service serves its own pages ({web_root}/license/view_license). */
+    webRoot: string | null;
   };
   idp: { issuer: string; clientId: string; clientSecret: string };
   session: { idleSeconds: number; absoluteSeconds: number; sameSite: 'lax' | 'none' };
@@ -126,6 +134,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const authMax = e.AUTH_MAX_SECONDS ?? 600;
   if (authMin > authMax) throw new ConfigError(`Invalid setting AUTH_MIN_SECONDS=${authMin}: larger than AUTH_MAX_SECONDS=${authMax}`);
   const holderCodeTtl = e.HOLDER_CODE_TTL_SECONDS ?? 300;
+  const upstreamExtensions = !e.UPSTREAM_EXTENSIONS || e.UPSTREAM_EXTENSIONS.trim() === 'auto' ? 'auto' : parseExtensionList(e.UPSTREAM_EXTENSIONS);
+  if (!upstreamExtensions) throw new ConfigError(describe('UPSTREAM_EXTENSIONS', e.UPSTREAM_EXTENSIONS));
+  const sandboxExtensions = parseExtensionList(e.SANDBOX_EXTENSIONS ?? 'all');
+  if (!sandboxExtensions) throw new ConfigError(describe('SANDBOX_EXTENSIONS', e.SANDBOX_EXTENSIONS));
   // The embedded sandbox is reached over loopback HTTP, exactly like a remote service.
   const loopback = `http://127.0.0.1:${port}`;
   return {
@@ -136,7 +148,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT ?? 'json',
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
     webDist: e.WEB_DIST ?? 'dist',
-    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl },
+    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl, extensions: sandboxExtensions },
     upstream: {
       url: e.UPSTREAM_URL ?? `${loopback}/sandbox/license-app/v1`,
       holder: {
@@ -153,6 +165,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       signing: e.UPSTREAM_SIGNING ?? 'off',
       timeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 8000,
+      extensions: upstreamExtensions,
+      webRoot: e.UPSTREAM_WEB_ROOT ? e.UPSTREAM_WEB_ROOT.replace(/\/+$/, '') : null,
     },
     idp: {
       issuer: e.IDP_ISSUER ?? `${publicOrigin}/sandbox/idp`,

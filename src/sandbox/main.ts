@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Fastify from 'fastify';
 import { sandboxPlugin } from './index.ts';
+import { parseExtensionList } from '../contract/extensions.ts';
 
 // `npm run sandbox`: the sharing service and identity provider on their own port, at the
 // spec's base path (`/license-app/v1`) and `/idp`.
@@ -13,6 +14,8 @@ const origin = (process.env.SANDBOX_ORIGIN ?? `http://${host}:${port}`).replace(
 const signing = process.env.SANDBOX_REQUEST_SIGNING ?? 'off';
 if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`SANDBOX_PORT is not a port: ${process.env.SANDBOX_PORT}`);
 if (signing !== 'off' && signing !== 'sha256' && signing !== 'sm3') throw new Error('SANDBOX_REQUEST_SIGNING must be off, sha256 or sm3');
+const extensions = parseExtensionList(process.env.SANDBOX_EXTENSIONS ?? 'all');
+if (!extensions) throw new Error('SANDBOX_EXTENSIONS must be all, none or a list of revoke, uses, events, data_item_keys, license_by_token');
 const holderTtl = process.env.SANDBOX_HOLDER_CODE_TTL ? Number(process.env.SANDBOX_HOLDER_CODE_TTL) : undefined;
 
 if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
@@ -32,6 +35,7 @@ await app.register(sandboxPlugin, {
   idpPrefix: '/idp',
   holderCodeTtlSeconds: holderTtl,
   requestSigning: signing,
+  extensions,
   idpClients: [{
     // The BFF's own defaults (IDP_CLIENT_ID / IDP_CLIENT_SECRET), so pointing `npm start` at this
     // process needs only UPSTREAM_URL, UPSTREAM_* and IDP_ISSUER.
