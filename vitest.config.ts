@@ -28,11 +28,17 @@ export default defineConfig({
         test: { name: 'sandbox', environment: 'node', include: ['tests/sandbox/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
-        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000 },
+        // Beside an upstream with every extension of the spec (the embedded sandbox's default)...
+        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000, env: { SANDBOX_EXTENSIONS: 'all' } },
+      },
+      {
+        // ...and the same suites beside the standard-only service (issue 9): the sandbox with its
+        // extensions off, which answer exactly as an unknown path. Each test states what it expects of each.
+        test: { name: 'bff-standard', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000, env: { SANDBOX_EXTENSIONS: 'none' } },
       },
       {
         // Each finding of the security review reproduced as an attack and shown closed.
-        test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000 },
+        test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       {
         test: {

@@ -36,7 +36,9 @@ export interface BffStackOptions {
 export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStack> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, BFF_DB: ':memory:', ...opts.env });
+  // SANDBOX_EXTENSIONS from the test run (vitest.config.ts runs the BFF suites with all and with none).
+  const fromRun = process.env.SANDBOX_EXTENSIONS ? { SANDBOX_EXTENSIONS: process.env.SANDBOX_EXTENSIONS } : {};
+  const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, BFF_DB: ':memory:', ...fromRun, ...opts.env });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -51,6 +53,7 @@ export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStac
   if (config.sandbox.enabled) {
     await app.register(sandboxPlugin, {
       dbFile: ':memory:',
+      extensions: config.sandbox.extensions,
       ...opts.sandbox,
       origin,
       idpClients: [
@@ -66,5 +69,6 @@ export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStac
   }
   await opts.beforeListen?.(app);
   await app.listen({ port, host: '127.0.0.1' });
+  await app.upstreamCapabilities.ready();
   return { origin, config, app, logs, close: () => app.close() };
 }
