@@ -22,8 +22,10 @@ export interface BffStack {
 export interface BffStackOptions {
   /** Extra environment for loadConfig (e.g. SESSION_IDLE_SECONDS). */
   env?: Record<string, string>;
-  /** Sandbox options (e.g. sessionTtlSeconds, requestSigning). */
-  sandbox?: Partial<Omit<SandboxOptions, 'dbFile' | 'origin' | 'idpClients'>>;
+  /** Sandbox options (e.g. sessionTtlSeconds, requestSigning; dbFile to keep it across a restart). */
+  sandbox?: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>>;
+  /** Listen on this port (a restart on the same port keeps the provider's issuer URL). */
+  port?: number;
   /** Wraps the upstream clients' fetch: the network edge. */
   upstreamFetch?: typeof fetch;
   /** Keep log lines (level debug) in `logs` instead of discarding them. */
@@ -34,7 +36,7 @@ export interface BffStackOptions {
 
 /** Login as the BFF against the sandbox provider needs the BFF's own client registered there. */
 export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStack> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
   // SANDBOX_EXTENSIONS from the test run (vitest.config.ts runs the BFF suites with all and with none).
   const fromRun = process.env.SANDBOX_EXTENSIONS ? { SANDBOX_EXTENSIONS: process.env.SANDBOX_EXTENSIONS } : {};

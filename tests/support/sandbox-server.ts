@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>> = {}): Promise<RunningSandbox> {
+export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin'>> = {}): Promise<RunningSandbox> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const app = Fastify({ logger: false });
@@ -40,7 +40,10 @@ export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' |
     dbFile: ':memory:',
     ...opts,
     origin,
-    idpClients: [{ client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] }],
+    idpClients: [
+      { client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] },
+      ...(opts.idpClients ?? []),
+    ],
   });
   await app.listen({ port, host: '127.0.0.1' });
   return {

@@ -35,6 +35,8 @@ export class UpstreamCapabilities {
   readonly #o: CapabilitiesOptions;
   readonly #present = new Set<UpstreamExtension>();
   readonly #warned = new Set<UpstreamExtension>();
+  /** Confirmed absent (answered as an unknown path); an unanswered probe confirms nothing. */
+  readonly #absent = new Set<UpstreamExtension>();
   readonly #listeners = new Set<() => void>();
   #probe: Promise<void> | null = null;
   #known = false;
@@ -44,7 +46,7 @@ export class UpstreamCapabilities {
   constructor(o: CapabilitiesOptions) {
     this.#o = o;
     if (o.configured !== 'auto') {
-      for (const e of o.configured) this.#present.add(e);
+      for (const e of UPSTREAM_EXTENSIONS) (o.configured.includes(e) ? this.#present : this.#absent).add(e);
       this.#known = true;
     }
   }
@@ -95,6 +97,7 @@ export class UpstreamCapabilities {
 
   /** A call found an extension gone (the upstream changed): stop using it and say so once. */
   markAbsent(e: UpstreamExtension): void {
+    this.#absent.add(e);
     if (!this.#present.delete(e)) return;
     this.#report('lost');
   }
@@ -113,8 +116,13 @@ export class UpstreamCapabilities {
       return;
     }
     UPSTREAM_EXTENSIONS.forEach((e, i) => {
-      if (verdicts[i] === 'present') this.#present.add(e);
-      else if (verdicts[i] === 'absent') this.#present.delete(e);
+      if (verdicts[i] === 'present') {
+        this.#present.add(e);
+        this.#absent.delete(e);
+      } else if (verdicts[i] === 'absent') {
+        this.#present.delete(e);
+        this.#absent.add(e);
+      }
     });
     this.#known = true;
     this.#report('probed');
@@ -163,7 +171,7 @@ export class UpstreamCapabilities {
       for (const l of this.#listeners) l();
     }
     for (const e of missing) {
-      if (this.#warned.has(e)) continue;
+      if (this.#warned.has(e) || !this.#absent.has(e)) continue;
       this.#warned.add(e);
       this.#o.log.warn({ extension: e }, `upstream lacks the ${e} extension: ${WITHOUT[e]}`);
     }

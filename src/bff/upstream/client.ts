@@ -170,7 +170,7 @@ export class UpstreamClient {
         app_secret: account.appSecret,
         account: account.account,
         password: account.password,
-      }, {});
+      }, { read: true }); // a failed login changed nothing: safe to repeat, like a read
     } catch (err) {
       if (err instanceof UpstreamError) {
         this.#opts.log.error({ upstream: this.name, code: err.code }, 'upstream login refused');
@@ -225,7 +225,7 @@ export class UpstreamClient {
       try {
         return await this.#once<T>(method, path, query, body, opts);
       } catch (err) {
-        const retriable = err instanceof UpstreamUnavailableError && (err.reason === 'network' || err.reason === 'http_status' || (err.reason === 'timeout' && opts.read === true));
+        const retriable = err instanceof UpstreamUnavailableError && (err.reason === 'network' || err.reason === 'http_status');
         if (!retriable || attempt >= attempts) throw err;
         await sleep(this.#retryDelays[attempt - 1] ?? 0, AbortSignal.any([this.#closing.signal, ...(opts.signal ? [opts.signal] : [])]));
       }
