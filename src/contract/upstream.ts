@@ -81,7 +81,9 @@ export const HOLDER_IDENTITY_TYPES = {
 
 const Lit = Type.Enum;
 /** Optional in an answer: absent reads as `fallback`. */
-const Opt = <T extends TSchema>(schema: T, fallback: unknown): T => ({ ...schema, default: fallback });
+// (Descriptors, not a spread: TypeBox marks a schema's kind with a non-enumerable property.)
+const Opt = <T extends TSchema>(schema: T, fallback: unknown): T =>
+  Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(schema), default: { value: fallback, enumerable: true } }) as T;
 const Str = Type.String();
 const OptStr = Opt(Type.String(), '');
 const NullableStr = Opt(Type.Union([Type.String(), Type.Null()]), null);

@@ -84,7 +84,7 @@ describe('a standard-only upstream', () => {
 
   it('reads records whatever form data_fields takes, ignoring fields it does not know', async () => {
     const wallet = await zhangsan.api<LicenseListResponse>('GET', '/api/licenses');
-    expect(wallet.status).toBe(200);
+    expect(wallet.status, wallet.text).toBe(200);
     expect(wallet.body.licenses).toEqual([expect.objectContaining({ licenseCode: 'LC-1', name: '居民户口簿', state: 'valid' })]);
     const detail = await zhangsan.api<LicenseDetail>('GET', '/api/licenses/LC-1');
     expect(detail.body.fields.map((f) => [f.key, f.value])).toEqual([['HH', '110101099999'], ['HZXM', '张三'], ['CYRSFZJHM', '1101**********1233']]);
