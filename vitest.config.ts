@@ -29,7 +29,17 @@ export default defineConfig({
       },
       {
         // Hooks start a whole stack and sign people in: on two shared cores that can pass 10 s.
-        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+        // Beside an upstream with every extension of the spec (the embedded sandbox's default)...
+        test: { name: 'bff', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000, env: { SANDBOX_EXTENSIONS: 'all' } },
+      },
+      {
+        // ...and the same suites beside the standard-only service (issue 9): the sandbox with its
+        // extensions off, which answer exactly as an unknown path. Each test states what it expects of each.
+        // A later group, so the two runs of the same suites do not share two cores at once.
+        test: {
+          name: 'bff-standard', environment: 'node', include: ['tests/bff/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000,
+          env: { SANDBOX_EXTENSIONS: 'none' }, sequence: { groupOrder: 1 },
+        },
       },
       {
         // Each finding of the security review reproduced as an attack and shown closed.
@@ -45,7 +55,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // One browser and one server at a time on two cores, after the API suites are done.
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

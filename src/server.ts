@@ -52,6 +52,7 @@ export async function main(): Promise<void> {
       origin: config.publicOrigin,
       holderCodeTtlSeconds: config.sandbox.holderCodeTtlSeconds,
       idpProtocol: config.sandbox.idpProtocol,
+      extensions: config.sandbox.extensions,
       idpClients: [
         {
           client_id: config.idp.clientId,

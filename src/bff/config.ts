@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
 import { isIP } from 'node:net';
 import { IdpEnvSchema, foreignIdpSetting, missingIdpSettings, resolveIdp, type IdpConfig } from './identity/settings.ts';
+import { parseExtensionList, type UpstreamExtension } from '../contract/extensions.ts';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Integer({ minimum: 1 });
@@ -24,6 +25,9 @@ const EnvSchema = Type.Object({
   UPSTREAM_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   UPSTREAM_SIGNING: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('sha256'), Type.Literal('sm3')])),
   UPSTREAM_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000 })),
+  UPSTREAM_EXTENSIONS: Type.Optional(Type.String({ pattern: '^[a-z_, ]+$' })),
+  UPSTREAM_WEB_ROOT: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$' })),
+  SANDBOX_EXTENSIONS: Type.Optional(Type.String({ pattern: '^[a-z_, ]+$' })),
   COUNTER_UPSTREAM_APP_KEY: Type.Optional(Type.String({ minLength: 1 })),
   COUNTER_UPSTREAM_APP_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   COUNTER_UPSTREAM_ACCOUNT: Type.Optional(Type.String({ minLength: 1 })),
@@ -64,13 +68,17 @@ export interface Config {
   bffDb: string;
   webDist: string;
   /** Set when no UPSTREAM_* / IDP_* is configured at all: server.ts mounts the sandbox. */
-  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number; idpProtocol: IdpConfig['protocol'] };
+  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number; idpProtocol: IdpConfig['protocol']; extensions: UpstreamExtension[] };
   upstream: {
     url: string;
     holder: UpstreamAccount;
     counter: UpstreamAccount;
     signing: 'off' | 'sha256' | 'sm3';
     timeoutMs: number;
+    /** UPSTREAM_EXTENSIONS: the spec extensions to use, or 'auto' to probe the upstream for them. */
+    extensions: 'auto' | UpstreamExtension[];
+    /** UPSTREAM_WEB_ROOT: where the service serves its own pages ({web_root}/license/view_license). */
+    webRoot: string | null;
   };
   idp: IdpConfig;
   session: { idleSeconds: number; absoluteSeconds: number; sameSite: 'lax' | 'none' };
@@ -94,7 +102,7 @@ const PRODUCTION_UPSTREAM = [
 ] as const;
 
 /** How the BFF talks to whichever upstream it has, the embedded one included: not part of the switch. */
-const UPSTREAM_TUNING = new Set(['UPSTREAM_SIGNING', 'UPSTREAM_TIMEOUT_MS']);
+const UPSTREAM_TUNING = new Set(['UPSTREAM_SIGNING', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_EXTENSIONS']);
 
 /** Any other UPSTREAM_*, COUNTER_UPSTREAM_* or IDP_* setting means a real deployment: the sandbox stays out. */
 function productionSwitch(env: Record<string, unknown>): boolean {
@@ -195,6 +203,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Each goes into the CSP verbatim and names a postMessage target: an origin, nothing else.
   const badAncestor = frameAncestors.find((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
   if (badAncestor) throw new ConfigError(`Invalid setting FRAME_ANCESTORS=${JSON.stringify(badAncestor)}: expected origins such as https://portal.example.gov.cn`);
+  const upstreamExtensions = !e.UPSTREAM_EXTENSIONS || e.UPSTREAM_EXTENSIONS.trim() === 'auto' ? 'auto' : parseExtensionList(e.UPSTREAM_EXTENSIONS);
+  if (!upstreamExtensions) throw new ConfigError(describe('UPSTREAM_EXTENSIONS', e.UPSTREAM_EXTENSIONS));
+  const sandboxExtensions = parseExtensionList(e.SANDBOX_EXTENSIONS ?? 'all');
+  if (!sandboxExtensions) throw new ConfigError(describe('SANDBOX_EXTENSIONS', e.SANDBOX_EXTENSIONS));
   // The embedded sandbox is reached over loopback HTTP, exactly like a remote service.
   const loopback = `http://127.0.0.1:${port}`;
   return {
@@ -205,7 +217,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT ?? 'json',
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
     webDist: e.WEB_DIST ?? 'dist',
-    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl, idpProtocol: idp.protocol },
+    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl, idpProtocol: idp.protocol, extensions: sandboxExtensions },
     upstream: {
       url: e.UPSTREAM_URL ?? `${loopback}/sandbox/license-app/v1`,
       holder: {
@@ -222,6 +234,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       signing: e.UPSTREAM_SIGNING ?? 'off',
       timeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 8000,
+      extensions: upstreamExtensions,
+      webRoot: e.UPSTREAM_WEB_ROOT ? e.UPSTREAM_WEB_ROOT.replace(/\/+$/, '') : null,
     },
     idp,
     session: {

@@ -4,6 +4,7 @@ import 'fastify';
 import type { Role } from '../contract/bff.ts';
 import type { SessionIdentity } from './store/sessions.ts';
 import type { UpstreamClient } from './upstream/client.ts';
+import type { UpstreamCapabilities } from './upstream/capabilities.ts';
 import type { BffDb } from './store/db.ts';
 
 /** The signed-in person (sub, name, identityType, identityNum — server-side only, never logged,
@@ -29,6 +30,8 @@ declare module 'fastify' {
     upstream: UpstreamClient;
     /** The counter's access system (counter-demo in the sandbox), used by counter routes. */
     counterUpstream: UpstreamClient;
+    /** Which spec extensions the upstream has (probed, or UPSTREAM_EXTENSIONS). */
+    upstreamCapabilities: UpstreamCapabilities;
     /** The BFF's own SQLite database (BFF_DB); add tables with store/db.ts migrate(). */
     bffDb: BffDb;
     /** preHandler: 401 unless signed in (and, when given, in one of the roles: 403 otherwise). */

@@ -155,6 +155,8 @@ export interface Authorisation {
   expiresAt: string;
   status: AuthorisationStatus;
   redemptions: Redemption[];
+  /** The code can still be withdrawn upstream (the service has revoke, and the code is alive). */
+  revocable: boolean;
 }
 
 /** Server-Sent Events on GET /api/authorisations/:id/events: event 'status', data AuthorisationStatusEvent. */
@@ -182,6 +184,25 @@ export interface HistoryEntry {
 
 export interface HistoryResponse {
   entries: HistoryEntry[];
+  /** False when the service does not report uses: the entries are this app's own records only. */
+  usesReported: boolean;
+}
+
+/**
+ * GET /api/capabilities: what the sharing service behind this app can do (its extensions to
+ * DB11/T 2290 section 6), so the page offers only that and says what the holder can rely on.
+ */
+export interface ServiceCapabilities {
+  /** A code can be withdrawn before its upstream expiry: revoke, refresh and a shorter validity. */
+  revoke: boolean;
+  /** The service reports each use of the holder's codes (history of redemptions). */
+  usesReported: boolean;
+  /** The QR page learns that its code was used while it is open. */
+  liveStatus: boolean;
+  /** "View on mobile": this app's page, the service's own page, or not offered. */
+  mobileView: 'page' | 'service' | 'none';
+  /** How long a usage code lives at the service, seconds. */
+  codeLifetimeSeconds: number;
 }
 
 /** POST /api/licenses/:licenseCode/mobile-view -> where the "在手机上查看" page lives. */

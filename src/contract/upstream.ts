@@ -1,5 +1,10 @@
 // The license-app/v1 wire format (DB11/T 2290-2024 section 6) as spec/sharing-service-interfaces.md
-// reconstructs it. Shared by the BFF's upstream client and the sandbox; types only, no framework.
+// reconstructs it. Shared by the BFF's upstream client and the sandbox; no framework.
+//
+// The answers the BFF reads are TypeBox schemas, the source of their types: a field the spec makes
+// required has no default and its absence is an error naming it; every other field has a default,
+// so an upstream that leaves it out still reads; unknown extra fields are ignored.
+import { Type, type Static, type TSchema } from 'typebox';
 
 // ---------------------------------------------------------------------------------------------
 // Envelope and errors
@@ -33,7 +38,7 @@ export interface UpstreamError {
   inner_code?: string;
 }
 
-export type AckCode = 'SUCCESS' | 'FAILURE';
+type AckCode = 'SUCCESS' | 'FAILURE';
 
 /** Every response, HTTP 200 for business outcomes (failures included). */
 export interface Envelope<T = unknown> {
@@ -56,7 +61,7 @@ export interface Envelope<T = unknown> {
 }
 
 /** Optional on every call (query or flat body); echoed as `correlation_id`. */
-export interface WithRequestId {
+interface WithRequestId {
   request_id?: string;
 }
 
@@ -73,10 +78,18 @@ export const HOLDER_IDENTITY_TYPES = {
   '001': '统一社会信用代码',
   '999': '其他',
 } as const;
-export type HolderIdentityType = keyof typeof HOLDER_IDENTITY_TYPES;
-export type LegacyHolderIdentityType = '10' | '40';
 
-export type LicenseType = 'CERTIFICATE' | 'PROOF' | 'APPROVAL' | 'REPORT' | 'RESULT';
+const Lit = Type.Enum;
+/** Optional in an answer: absent reads as `fallback`. */
+// (Descriptors, not a spread: TypeBox marks a schema's kind with a non-enumerable property.)
+const Opt = <T extends TSchema>(schema: T, fallback: unknown): T =>
+  Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(schema), default: { value: fallback, enumerable: true } }) as T;
+const Str = Type.String();
+const OptStr = Opt(Type.String(), '');
+const NullableStr = Opt(Type.Union([Type.String(), Type.Null()]), null);
+
+export const LICENSE_TYPES = ['CERTIFICATE', 'PROOF', 'APPROVAL', 'REPORT', 'RESULT'] as const;
+export type LicenseType = (typeof LICENSE_TYPES)[number];
 export const LICENSE_TYPE_NAMES: Record<LicenseType, string> = {
   CERTIFICATE: '证照执照',
   PROOF: '证明文件',
@@ -85,7 +98,8 @@ export const LICENSE_TYPE_NAMES: Record<LicenseType, string> = {
   RESULT: '办事结果',
 };
 
-export type LicenseStatus = 'DRAFT' | 'REGISTERED' | 'ISSUED' | 'ABOLISHED';
+export const LICENSE_STATUSES = ['DRAFT', 'REGISTERED', 'ISSUED', 'ABOLISHED'] as const;
+export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
 
 /** 0 person, 1 organisation, 2 both. */
 export type HolderType = 0 | 1 | 2;
@@ -114,141 +128,133 @@ export type CasNo = string;
 export type DataItemType = 'string' | 'date' | 'number' | 'image';
 
 /** One face field of a catalogue entry. */
-export interface DataItem {
-  key: string;
-  name: string;
-  data_type: DataItemType;
-  length: number;
-  is_allow_null: boolean;
-  is_sensitive: boolean;
-  is_show: boolean;
-  index: number;
-  description: string;
-}
+export const DataItemSchema = Type.Object({
+  key: Str,
+  name: Str,
+  data_type: Opt(Lit(['string', 'date', 'number', 'image'] as const), 'string'),
+  length: Opt(Type.Number(), 0),
+  is_allow_null: Opt(Type.Boolean(), true),
+  is_sensitive: Opt(Type.Boolean(), false),
+  is_show: Opt(Type.Boolean(), true),
+  index: Opt(Type.Number(), 0),
+  description: OptStr,
+});
+export type DataItem = Static<typeof DataItemSchema>;
 
-export interface CatalogueEntry {
+export const CatalogueEntrySchema = Type.Object({
   /** 24 characters, e.g. `100010601000021135110000`. */
-  license_item_code: string;
-  name: string;
-  short_name: string;
-  resp_org: string;
-  issue_rank: string;
-  holder_type: HolderType;
-  type: LicenseType;
-  status: CatalogueStatus;
-  version: string;
-  use_constraint_type: string;
-  description: string;
-  icon_image: string | null;
-  admin_org: string;
-  admin_org_code: string;
-  division: string;
-  division_code: string;
-  creation_time: string;
-  last_modification_time: string;
-  data_items: DataItem[];
-}
-
-export interface CatalogueListQuery extends WithRequestId {
-  access_token: string;
-  page_index?: number;
-  page_size?: number;
-}
+  license_item_code: Str,
+  name: Str,
+  short_name: OptStr,
+  resp_org: OptStr,
+  issue_rank: OptStr,
+  holder_type: Opt(Lit([0, 1, 2] as const), 0),
+  type: Opt(Lit(LICENSE_TYPES), 'CERTIFICATE'),
+  status: Opt(Lit([0, 2, 3] as const), 2),
+  version: OptStr,
+  use_constraint_type: OptStr,
+  description: OptStr,
+  icon_image: NullableStr,
+  admin_org: OptStr,
+  admin_org_code: OptStr,
+  division: OptStr,
+  division_code: OptStr,
+  creation_time: OptStr,
+  last_modification_time: OptStr,
+  data_items: Opt(Type.Array(DataItemSchema), []),
+});
+export type CatalogueEntry = Static<typeof CatalogueEntrySchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Certificate record
 // ---------------------------------------------------------------------------------------------
 
-export type DataFields = Record<string, string>;
+export const DataFieldsSchema = Type.Record(Type.String(), Type.String());
+export type DataFields = Static<typeof DataFieldsSchema>;
 
-export interface AttachmentField {
-  attachment_code: string;
-  name: string;
-  file_type: string;
-  is_license_image: boolean;
-  description: string;
-}
+const AttachmentFieldSchema = Type.Object({
+  attachment_code: Str,
+  name: OptStr,
+  file_type: OptStr,
+  is_license_image: Opt(Type.Boolean(), false),
+  description: OptStr,
+});
 
-interface LicenseRecordBase {
-  license_code: string;
-  license_item_code: string;
-  name: string;
-  license_type: LicenseType;
+const licenseRecordProps = {
+  license_code: Str,
+  license_item_code: Str,
+  name: Str,
+  license_type: Opt(Lit(LICENSE_TYPES), 'CERTIFICATE'),
   /** Certificate number / GB/T 36902 identifier. */
-  id_code: string;
-  holder_name: string;
-  holder_identity_type: string;
+  id_code: OptStr,
+  holder_name: OptStr,
+  holder_identity_type: OptStr,
   /** Several holders comma-separated. */
-  holder_identity_num: string;
-  issue_org_name: string;
-  issue_org_code: string;
-  division: string;
-  division_code: string;
-  issue_date: string | null;
-  begin_date: string | null;
-  expiry_date: string | null;
-  attachment_fields: AttachmentField[];
-  trust_level: string;
-  biz_num: string | null;
-  license_status: LicenseStatus;
-  creator: string | null;
-  creation_time: string;
-  issuer: string | null;
-  issue_time: string | null;
-  abolisher: string | null;
-  abolish_time: string | null;
-  abolish_reason: string | null;
+  holder_identity_num: OptStr,
+  issue_org_name: OptStr,
+  issue_org_code: OptStr,
+  division: OptStr,
+  division_code: OptStr,
+  issue_date: NullableStr,
+  begin_date: NullableStr,
+  expiry_date: NullableStr,
+  attachment_fields: Opt(Type.Array(AttachmentFieldSchema), []),
+  trust_level: OptStr,
+  biz_num: NullableStr,
+  license_status: Lit(LICENSE_STATUSES),
+  creator: NullableStr,
+  creation_time: OptStr,
+  issuer: NullableStr,
+  issue_time: NullableStr,
+  abolisher: NullableStr,
+  abolish_time: NullableStr,
+  abolish_reason: NullableStr,
   /** The certificate this one replaced (on the new one) or was replaced by (on the old one). */
-  correlative_license: string | null;
-  algorithm: string | null;
-  s_sign_cert: string | null;
-  s_sign_data: string | null;
-  last_modification_time: string;
-}
+  correlative_license: NullableStr,
+  algorithm: NullableStr,
+  s_sign_cert: NullableStr,
+  s_sign_data: NullableStr,
+  last_modification_time: OptStr,
+};
 
-/** As in license/webpage, license/holder, license/auth and the license_by_token extension. */
-export interface LicenseRecord extends LicenseRecordBase {
-  data_fields: DataFields;
-}
+/**
+ * A certificate record as the BFF and the sandbox hold it, `data_fields` an object. On the wire
+ * the spec sends `data_fields` as a JSON string in get_license and as an object elsewhere;
+ * readers accept either in every record (see the BFF's upstream/read.ts).
+ */
+export const LicenseRecordSchema = Type.Object({ ...licenseRecordProps, data_fields: Opt(DataFieldsSchema, {}) });
+export type LicenseRecord = Static<typeof LicenseRecordSchema>;
 
-/** As in get_license: `data_fields` is a JSON string. */
-export interface LicenseRecordWire extends LicenseRecordBase {
-  data_fields: string;
-}
+/** As get_license sends it: `data_fields` is a JSON string. */
+export type LicenseRecordWire = Omit<LicenseRecord, 'data_fields'> & { data_fields: string };
 
 // ---------------------------------------------------------------------------------------------
 // 6.2 Session
 // ---------------------------------------------------------------------------------------------
 
-export interface LoginRequest extends WithRequestId {
-  app_key: string;
-  app_secret: string;
-  account: string;
-  password: string;
-}
-/** Login answers with top-level `access_token` and `expires_in`; `data` is null. */
-export type LoginResponse = Envelope<null>;
+export const CurrentUserSchema = Type.Object({
+  account: Str,
+  name: OptStr,
+  role: OptStr,
+  division: OptStr,
+  division_code: OptStr,
+  service_org: Opt(Type.Object({ org_code: OptStr, name: OptStr }), { org_code: '', name: '' }),
+});
+export type CurrentUser = Static<typeof CurrentUserSchema>;
 
-export interface CurrentUser {
-  account: string;
-  name: string;
-  role: string;
-  division: string;
-  division_code: string;
-  service_org: { org_code: string; name: string };
-}
-
-export interface ServiceItem {
-  service_item_code: string;
-  name: string;
-  license_item_codes: string[];
+export const ServiceItemSchema = Type.Object({
+  service_item_code: Str,
+  name: Str,
+  license_item_codes: Opt(Type.Array(Type.String()), []),
   /**
    * Extension (PIPL art. 6, minimum necessary): per accepted catalogue entry, the face-field keys
    * this service item receives. An entry absent or mapped to [] receives every `is_show` field, as
-   * from an upstream without the extension.
+   * from an upstream without the extension. Read loosely (serviceItemDataKeys) as a foreign shape.
    */
-  data_item_keys?: Record<string, string[]>;
-}
+  data_item_keys: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type ServiceItem = Omit<Static<typeof ServiceItemSchema>, 'data_item_keys'> & { data_item_keys?: Record<string, string[]> };
+
 
 /** The face-field keys `item` receives from a certificate of `licenseItemCode`; null = all shown fields. */
 export function serviceItemDataKeys(item: Pick<ServiceItem, 'data_item_keys'>, licenseItemCode: string): string[] | null {
@@ -257,11 +263,6 @@ export function serviceItemDataKeys(item: Pick<ServiceItem, 'data_item_keys'>, l
   return Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === 'string') ? (keys as string[]) : null;
 }
 
-export interface ServiceItemListQuery extends WithRequestId {
-  access_token: string;
-  org_code: string;
-  type?: number;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 6.4 Production (bodies wrap their payload as { data })
@@ -304,15 +305,6 @@ export interface UpdateLicenseData {
   data_fields?: DataFields;
   operator: Operator;
 }
-export interface UpdateLicenseResult {
-  license_code: string;
-}
-
-export interface DeleteLicenseData {
-  license_code: string;
-  operator: Operator;
-}
-
 export interface CreateAttachmentData {
   license_code: string;
   name: string;
@@ -323,10 +315,6 @@ export interface CreateAttachmentData {
   description?: string;
   operator?: Operator;
 }
-export interface CreateAttachmentResult {
-  attachment_code: string;
-}
-
 // ---------------------------------------------------------------------------------------------
 // 6.5 Operation and publication
 // ---------------------------------------------------------------------------------------------
@@ -347,8 +335,6 @@ export interface ChangeLicenseData {
   reason: string;
   operator: Operator;
 }
-export type ChangeLicenseResult = CreateLicenseResult;
-
 export interface AbolishLicenseData {
   license_code?: string;
   id_code?: string;
@@ -357,10 +343,6 @@ export interface AbolishLicenseData {
   operator: Operator;
 }
 
-export interface BatchIssueData {
-  items: Array<Omit<CreateLicenseData, 'operator'>>;
-  operator: Operator;
-}
 export interface BatchIssueItemResult {
   index: number;
   ack_code: AckCode;
@@ -368,10 +350,6 @@ export interface BatchIssueItemResult {
   auth_code?: string;
   errors: UpstreamError[];
 }
-export interface BatchIssueResult {
-  results: BatchIssueItemResult[];
-}
-
 // ---------------------------------------------------------------------------------------------
 // 6.6 Holder authorisation (flat bodies)
 // ---------------------------------------------------------------------------------------------
@@ -385,113 +363,85 @@ export interface HolderRequest extends WithRequestId {
   cas_no?: CasNo;
 }
 /** `data` = LicenseRecord[], plus `auth_codes` parallel to it; `total_count` = data.length. */
-export interface HolderResponse extends Envelope<LicenseRecord[]> {
-  auth_codes: string[];
-}
 
-export interface WebpageRequest extends WithRequestId {
-  credential: string;
-  cas_no?: CasNo;
-}
-export type WebpageResponse = Envelope<LicenseRecord[]>;
-
-export interface AuthCodeQuery extends WithRequestId {
-  auth_code: string;
-  access_token: string;
-}
-export type GetLicenseResponse = Envelope<LicenseRecordWire>;
-
-export interface LicenseTokenResult {
-  license_access_token: string;
+export const LicenseTokenResultSchema = Type.Object({
+  license_access_token: Str,
   /** `YYYY-MM-DD HH:mm:ss`, Beijing time. */
-  expiry_date: string;
-}
+  expiry_date: Str,
+});
+export type LicenseTokenResult = Static<typeof LicenseTokenResultSchema>;
 
-export interface ArchiveQuery extends AuthCodeQuery {
-  file_type?: 'pdf';
-  show_sensitive_data?: boolean | 'true' | 'false';
-}
-export interface ArchiveResult {
-  file_name: string;
-  file_type: 'pdf';
+export const ArchiveResultSchema = Type.Object({
+  file_name: Str,
+  file_type: Opt(Type.Literal('pdf'), 'pdf'),
   /** base64 of the signed PDF */
-  file_data: string;
-}
+  file_data: Str,
+});
+export type ArchiveResult = Static<typeof ArchiveResultSchema>;
 
 /** Extension: the record behind a license_access_token, for the mobile view page. */
-export interface LicenseByTokenResult {
-  license: LicenseRecord;
+export const LicenseByTokenResultSchema = Type.Object({
+  license: Type.Unknown(),
   /** `YYYY-MM-DD HH:mm:ss` */
-  expiry_date: string;
+  expiry_date: Str,
   /** The access system that obtained the token. */
-  viewer_system: string;
-  viewer_org_name: string;
-}
+  viewer_system: OptStr,
+  viewer_org_name: OptStr,
+});
+export type LicenseByTokenResult = Omit<Static<typeof LicenseByTokenResultSchema>, 'license'> & { license: LicenseRecord };
 
 // Extensions: revoke, uses, events.
 
-export interface RevokeAuthCodeRequest extends WithRequestId {
-  auth_code: string;
-  credential: string;
-}
-
-export interface AuthCodeUsesRequest extends WithRequestId {
-  credential: string;
-}
-
-export type RedemptionInterface = 'get_license' | 'token' | 'archive';
-
-/** One redemption of a holder's code (holder-minted or by-function). */
-export interface AuthCodeUse {
-  auth_code: string;
-  license_code: string;
-  license_item_code: string;
-  license_name: string;
-  service_item_code: string | null;
-  service_item_name: string | null;
-  /** How the code came to be: holder authorisation, by-function (6.7) or issuer. */
-  origin: AuthCodeOrigin;
-  /** app_key of the redeeming access system. */
-  system: string;
-  system_name: string;
-  org_name: string;
-  org_code: string;
-  operator_name: string | null;
-  biz_num: string | null;
-  interface: RedemptionInterface;
-  /** `YYYY-MM-DD HH:mm:ss` */
-  time: string;
-}
+export const REDEMPTION_INTERFACES = ['get_license', 'token', 'archive'] as const;
+export type RedemptionInterface = (typeof REDEMPTION_INTERFACES)[number];
 export type AuthCodeOrigin = 'holder' | 'by_function' | 'issuer';
 
-export interface AuthCodeEventsQuery extends WithRequestId {
-  access_token: string;
-  /** Opaque cursor from a previous `next`; absent = from now. */
-  since?: string;
-  /** Seconds to hold the request open when nothing is pending, at most 30. */
-  wait?: number;
-}
+/** One redemption of a holder's code (holder-minted or by-function). */
+export const AuthCodeUseSchema = Type.Object({
+  auth_code: Str,
+  license_code: Str,
+  license_item_code: OptStr,
+  license_name: OptStr,
+  service_item_code: NullableStr,
+  service_item_name: NullableStr,
+  /** How the code came to be: holder authorisation, by-function (6.7) or issuer. */
+  origin: Opt(Lit(['holder', 'by_function', 'issuer'] as const), 'holder'),
+  /** app_key of the redeeming access system. */
+  system: OptStr,
+  system_name: OptStr,
+  org_name: OptStr,
+  org_code: OptStr,
+  operator_name: NullableStr,
+  biz_num: NullableStr,
+  interface: Lit(REDEMPTION_INTERFACES),
+  /** `YYYY-MM-DD HH:mm:ss` */
+  time: Str,
+});
+export type AuthCodeUse = Static<typeof AuthCodeUseSchema>;
 
-export type AuthCodeEvent =
-  | {
-      type: 'redeemed';
-      cursor: string;
-      auth_code: string;
-      license_code: string;
-      interface: RedemptionInterface;
-      system: string;
-      system_name: string;
-      org_name: string;
-      org_code: string;
-      operator_name: string | null;
-      time: string;
-    }
-  | { type: 'revoked'; cursor: string; auth_code: string; license_code: string; time: string };
+const RedeemedEventSchema = Type.Object({
+  type: Type.Literal('redeemed'),
+  cursor: OptStr,
+  auth_code: Str,
+  license_code: OptStr,
+  interface: Lit(REDEMPTION_INTERFACES),
+  system: OptStr,
+  system_name: OptStr,
+  org_name: OptStr,
+  org_code: OptStr,
+  operator_name: NullableStr,
+  time: Str,
+});
+const RevokedEventSchema = Type.Object({ type: Type.Literal('revoked'), cursor: OptStr, auth_code: Str, license_code: OptStr, time: Str });
+export const AuthCodeEventSchema = Type.Union([RedeemedEventSchema, RevokedEventSchema]);
+export type AuthCodeEvent = Static<typeof AuthCodeEventSchema>;
 
-export interface AuthCodeEventsResult {
-  events: AuthCodeEvent[];
-  next: string;
-}
+export const AuthCodeEventsResultSchema = Type.Object({
+  /** Events of a type this client does not know are dropped by the reader, not refused. */
+  events: Type.Array(Type.Unknown()),
+  next: Str,
+});
+export type AuthCodeEventsResult = { events: AuthCodeEvent[]; next: string };
 
 // ---------------------------------------------------------------------------------------------
 // 6.7 By-function verification

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
 import { SIGNATURE_MAX_SKEW_MS, NONCE_TTL_MS } from '../contract/request-signing.ts';
 import type { CatalogueEntry, LicenseRecord, RequestSigningAlgorithm } from '../contract/upstream.ts';
+import { UPSTREAM_EXTENSIONS, type UpstreamExtension } from '../contract/extensions.ts';
 import type { SandboxDb } from './db.ts';
 import { LicenseService, type AccessSystem, type AccessSystemKind, type RecordSigner, type VerifyCredential } from './license-service.ts';
 import { signRequest, signaturesEqual } from './request-signing.ts';
@@ -24,6 +26,11 @@ export interface LicenseAppOptions {
   clock?: () => number;
   /** Guessing and call limits (request-limits.ts); tests lower them. */
   rateLimits?: Partial<RateLimitOptions>;
+  /**
+   * The spec's extensions this service offers (all by default). One left out answers exactly as
+   * an unknown path does, so the sandbox can play the standard-only service.
+   */
+  extensions?: readonly UpstreamExtension[];
   /** Receives the service once built (seed, bench and tests reach its setup methods). */
   onReady?: (service: LicenseService) => void;
 }
@@ -81,6 +88,12 @@ const CreateItem = Type.Object({
   holder_identity_type: Str(8), holder_identity_num: Str(1000), begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr),
   data_fields: DataFields,
 });
+/** A batch item as the service takes it, or the refusal that item alone gets. */
+function checkItem(item: unknown): Static<typeof CreateItem> | ApiError {
+  if (Value.Check(CreateItem, item)) return item;
+  const first = Value.Errors(CreateItem, item)[0];
+  return new ApiError('INVALID_REQUEST', `请求参数不合法：${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim(), { innerCode: 'SCHEMA' });
+}
 const Wrapped = <T extends TSchema>(data: T) => Type.Object({ data, request_id: RequestId });
 const LicenseRef = { license_code: Type.Optional(Str(64)), id_code: Type.Optional(Str(128)) };
 const redeemQueryProps = {
@@ -101,7 +114,9 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     holderCodeTtlSeconds: opts.holderCodeTtlSeconds ?? 300,
     sessionTtlSeconds: opts.sessionTtlSeconds ?? 86400,
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 600,
+    dataItemKeys: (opts.extensions ?? UPSTREAM_EXTENSIONS).includes('data_item_keys'),
   });
+  const offers = (e: UpstreamExtension): boolean => (opts.extensions ?? UPSTREAM_EXTENSIONS).includes(e);
   const signing = opts.requestSigning ?? 'off';
   const limits = new SandboxRateLimits(clock, opts.rateLimits);
   opts.onReady?.(service);
@@ -143,7 +158,8 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     if (err.validation) {
       const first = err.validation[0];
       const where = `${err.validationContext ?? ''}${first?.instancePath ?? ''}`;
-      return reply.code(400).send(failure([{ code: 'INVALID_REQUEST', message: `请求参数不合法：${where} ${first?.message ?? ''}`.trim(), inner_code: 'SCHEMA' }], { requestId, now }));
+      // A well-formed request with missing or invalid fields is a business refusal (spec conventions).
+      return reply.code(200).send(failure([{ code: 'INVALID_REQUEST', message: `请求参数不合法：${where} ${first?.message ?? ''}`.trim(), inner_code: 'SCHEMA' }], { requestId, now }));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -274,8 +290,9 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   })), (s, code, b) => service.change(s, code, b.data));
   issuerRoute('abolish', Wrapped(Type.Object({ ...LicenseRef, abolish_reason: Str(500), biz_num: OptStr(64), operator: Operator })),
     (s, code, b) => { service.abolish(s, code, b.data); });
-  issuerRoute('batch_issue', Wrapped(Type.Object({ items: Type.Array(CreateItem, { minItems: 1, maxItems: 100 }), operator: Operator })),
-    (s, code, b) => service.batchIssue(s, code, b.data));
+  // 6.5: one bad item never fails the others, whatever is wrong with it, so items are checked one by one.
+  issuerRoute('batch_issue', Wrapped(Type.Object({ items: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 100 }), operator: Operator })),
+    (s, code, b) => service.batchIssue(s, code, { ...b.data, items: b.data.items.map((item) => checkItem(item)) }));
 
   // ---- 6.6 Holder authorisation ----
 
@@ -316,55 +333,66 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   });
 
   // Extension for the mobile view page: the license_access_token is itself the capability.
-  app.get('/license/license_by_token', {
-    schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...Responses },
-  }, async (req) => ok(req, service.licenseByToken(req.query.license_access_token)));
+  if (offers('license_by_token')) {
+    app.get('/license/license_by_token', {
+      schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...Responses },
+    }, async (req) => ok(req, service.licenseByToken(req.query.license_access_token)));
+  }
 
-  app.post('/license/auth_code/revoke', {
-    schema: { querystring: TokenQuery, body: Type.Object({ auth_code: Str(128), credential: Str(4096), request_id: RequestId }), ...Responses },
-    preHandler: allow('holder'),
-  }, async (req) => ok(req, await service.revoke(req.body)));
+  if (offers('revoke')) {
+    app.post('/license/auth_code/revoke', {
+      schema: { querystring: TokenQuery, body: Type.Object({ auth_code: Str(128), credential: Str(4096), request_id: RequestId }), ...Responses },
+      preHandler: allow('holder'),
+    }, async (req) => ok(req, await service.revoke(req.body)));
+  }
 
-  app.post('/license/auth_code/uses', {
-    schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), request_id: RequestId }), ...Responses },
-    preHandler: allow('holder'),
-  }, async (req) => ok(req, await service.uses(req.body.credential)));
+  if (offers('uses')) {
+    app.post('/license/auth_code/uses', {
+      schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), request_id: RequestId }), ...Responses },
+      preHandler: allow('holder'),
+    }, async (req) => ok(req, await service.uses(req.body.credential)));
+  }
 
-  // Long-poll feed; waiters are released on shutdown so close() does not hang on them.
-  const release = new Set<() => void>();
-  app.addHook('preClose', async () => { for (const r of release) r(); });
+  if (offers('events')) await eventsRoute();
 
-  app.get('/license/auth_code/events', {
-    schema: {
-      querystring: Type.Object({ access_token: OptAccessToken, since: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })), wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LONG_POLL_S })), request_id: RequestId }),
-      ...Responses,
-    },
-    preHandler: allow(...ALL),
-  }, async (req, reply) => {
-    const appKey = sys(req).app_key;
-    const since = req.query.since === undefined ? undefined : Number(req.query.since);
-    let result = service.eventsAfter(appKey, since);
-    const wait = req.query.wait ?? 0;
-    if (result.events.length === 0 && wait > 0) {
-      await new Promise<void>((resolve) => {
-        const event = `code-event:${appKey}`;
-        const done = () => {
-          clearTimeout(timer);
-          service.events.off(event, done);
-          req.raw.off('close', done);
-          release.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, wait * 1000);
-        service.events.on(event, done);
-        req.raw.once('close', done);
-        release.add(done);
-      });
-      if (reply.raw.destroyed) return reply;
-      result = service.eventsAfter(appKey, result.next);
-    }
-    return ok(req, { events: result.events, next: String(result.next) }, { totalCount: result.events.length });
-  });
+  async function eventsRoute(): Promise<void> {
+    // Long-poll feed; waiters are released on shutdown so close() does not hang on them.
+    const release = new Set<() => void>();
+    app.addHook('preClose', async () => { for (const r of release) r(); });
+
+    app.get('/license/auth_code/events', {
+      schema: {
+        querystring: Type.Object({ access_token: OptAccessToken, since: Type.Optional(Type.String({ pattern: '^(\\d{1,15})?$' })), wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LONG_POLL_S })), request_id: RequestId }),
+        ...Responses,
+      },
+      preHandler: allow(...ALL),
+    }, async (req, reply) => {
+      const appKey = sys(req).app_key;
+      // Spec 6.6: `since` absent or empty starts at the current end of the feed.
+      const since = req.query.since ? Number(req.query.since) : undefined;
+      let result = service.eventsAfter(appKey, since);
+      const wait = req.query.wait ?? 0;
+      if (result.events.length === 0 && wait > 0) {
+        await new Promise<void>((resolve) => {
+          const event = `code-event:${appKey}`;
+          const done = () => {
+            clearTimeout(timer);
+            service.events.off(event, done);
+            req.raw.off('close', done);
+            release.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, wait * 1000);
+          service.events.on(event, done);
+          req.raw.once('close', done);
+          release.add(done);
+        });
+        if (reply.raw.destroyed) return reply;
+        result = service.eventsAfter(appKey, result.next);
+      }
+      return ok(req, { events: result.events, next: String(result.next) }, { totalCount: result.events.length });
+    });
+  }
 
   // ---- 6.7 By-function verification ----
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestSigningAlgorithm } from '../contract/upstream.ts';
+import type { UpstreamExtension } from '../contract/extensions.ts';
 import { licenseAppPlugin } from './app.ts';
 import { createSigner } from './crypto.ts';
 import { openSandboxDb } from './db.ts';
@@ -25,6 +26,8 @@ export interface SandboxOptions {
   requestSigning?: 'off' | RequestSigningAlgorithm;
   seed?: boolean;
   clock?: () => number;
+  /** SANDBOX_EXTENSIONS: the spec extensions offered (all by default; [] plays the standard service). */
+  extensions?: readonly UpstreamExtension[];
 }
 
 export const DEFAULT_LICENSE_PREFIX = '/sandbox/license-app/v1';
@@ -53,5 +56,6 @@ export async function sandboxPlugin(app: FastifyInstance, opts: SandboxOptions):
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds,
     requestSigning: opts.requestSigning,
     clock: opts.clock,
+    extensions: opts.extensions,
   });
 }

@@ -50,6 +50,8 @@ export interface LicenseServiceOptions {
   sessionTtlSeconds: number;
   accessTokenTtlSeconds: number;
   clock: () => number;
+  /** Extension `data_item_keys`: off = items name no fields and every code receives them all, as the standard service. */
+  dataItemKeys?: boolean;
 }
 
 /** 24 h for codes returned to issuers and by license/auth (spec usage-code rules). */
@@ -309,8 +311,8 @@ export class LicenseService {
 
   serviceItems(orgCode: string): ServiceItem[] {
     return this.st.itemsByOrg.all(orgCode).map((r) => {
-      const { org_code: _org, ...item } = parseServiceItem(r);
-      return item;
+      const { org_code: _org, data_item_keys, ...item } = parseServiceItem(r);
+      return this.opts.dataItemKeys === false || !data_item_keys ? item : { ...item, data_item_keys };
     });
   }
 
@@ -329,7 +331,7 @@ export class LicenseService {
    */
   private forServiceItem(rec: LicenseRecord, code: AuthCodeRow): { record: LicenseRecord; catalogue: CatalogueEntry } {
     const catalogue = this.catalogueEntry(rec.license_item_code);
-    const row = code.service_item_code ? this.st.itemByCode.get(code.service_item_code) : undefined;
+    const row = code.service_item_code && this.opts.dataItemKeys !== false ? this.st.itemByCode.get(code.service_item_code) : undefined;
     const keys = row ? serviceItemDataKeys(parseServiceItem(row), rec.license_item_code) : null;
     if (!keys) return { record: rec, catalogue };
     const wanted = new Set(keys);
@@ -619,11 +621,13 @@ export class LicenseService {
     })();
   }
 
-  batchIssue(s: AccessSystem, licenseItemCode: string, d: { items: Array<Omit<CreateLicenseData, 'operator'>>; operator: Operator }): { results: BatchIssueItemResult[] } {
+  /** Items arrive checked one by one: an item that failed its check is its refusal. */
+  batchIssue(s: AccessSystem, licenseItemCode: string, d: { items: Array<Omit<CreateLicenseData, 'operator'> | ApiError>; operator: Operator }): { results: BatchIssueItemResult[] } {
     const entry = this.issuerEntry(s, licenseItemCode);
     if (d.items.length > MAX_BATCH) throw new ApiError('INVALID_REQUEST', `单批最多 ${MAX_BATCH} 条`);
     // DB11/T 2290 6.5: one bad item never fails the others, so each item is its own transaction.
     const results = d.items.map((item, index): BatchIssueItemResult => {
+      if (item instanceof ApiError) return { index, ack_code: 'FAILURE', errors: [item.toWire()] };
       try {
         return this.db.transaction(() => {
           const { rec, auth_code } = this.createInTx(s, entry, item, d.operator);
@@ -631,8 +635,9 @@ export class LicenseService {
           return { index, ack_code: 'SUCCESS' as const, license_code: rec.license_code, auth_code, errors: [] };
         })();
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        return { index, ack_code: 'FAILURE', errors: [err.toWire()] };
+        // Whatever went wrong stays with this item (its transaction rolled back).
+        const refusal = err instanceof ApiError ? err : new ApiError('INTERNAL_ERROR', '该条证照数据处理失败');
+        return { index, ack_code: 'FAILURE', errors: [refusal.toWire()] };
       }
     });
     return { results };

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Fastify from 'fastify';
 import { sandboxPlugin } from './index.ts';
+import { parseExtensionList } from '../contract/extensions.ts';
 
 // `npm run sandbox`: the sharing service and identity provider on their own port, at the
 // spec's base path (`/license-app/v1`) and `/idp`.
@@ -15,6 +16,8 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`SANDB
 if (signing !== 'off' && signing !== 'sha256' && signing !== 'sm3') throw new Error('SANDBOX_REQUEST_SIGNING must be off, sha256 or sm3');
 const idpProtocol = process.env.SANDBOX_IDP_PROTOCOL ?? 'oidc';
 if (idpProtocol !== 'oidc' && idpProtocol !== 'oauth2' && idpProtocol !== 'cas') throw new Error('SANDBOX_IDP_PROTOCOL must be oidc, oauth2 or cas');
+const extensions = parseExtensionList(process.env.SANDBOX_EXTENSIONS ?? 'all');
+if (!extensions) throw new Error('SANDBOX_EXTENSIONS must be all, none or a list of revoke, uses, events, data_item_keys, license_by_token');
 const holderTtl = process.env.SANDBOX_HOLDER_CODE_TTL ? Number(process.env.SANDBOX_HOLDER_CODE_TTL) : undefined;
 
 if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
@@ -35,6 +38,7 @@ await app.register(sandboxPlugin, {
   holderCodeTtlSeconds: holderTtl,
   requestSigning: signing,
   idpProtocol,
+  extensions,
   idpClients: [{
     // The BFF's own defaults (IDP_CLIENT_ID / IDP_CLIENT_SECRET), so pointing `npm start` at this
     // process needs only UPSTREAM_URL, UPSTREAM_* and IDP_ISSUER.

@@ -35,6 +35,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** Whether the sandbox behind this run offers the extension (the suite runs with all and with none). */
+const has = (e: 'revoke' | 'uses' | 'events') => stack.config.sandbox.extensions.includes(e);
+
 const license = (item: string, state = 'valid') => {
   const code = licenseCodes.get(`${item}:${state}`);
   if (!code) throw new Error(`张三 has no ${state} ${item}`);
@@ -109,9 +112,10 @@ describe('consent', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('敏感个人信息') } });
     expect((res.body as unknown as { error: { message: string } }).error.message).toContain('持有人身份证件号码');
-    // 不动产登记 needs no sensitive field of the 结婚证 (names and date only): no separate consent asked.
+    // 不动产登记 needs no sensitive field of the 结婚证 (names and date only): no separate consent asked,
+    // where the upstream says so (data_item_keys); a standard service shares every field, so it is asked.
     const plain = await authorise(zhangsan, { licenseCode: license(LICENSE_ITEM.marriage), serviceItemCode: SERVICE_ITEM.realEstateRegistration, sensitiveConsent: false });
-    expect(plain.status, JSON.stringify(plain.body)).toBe(200);
+    expect(plain.status, JSON.stringify(plain.body)).toBe(stack.config.sandbox.extensions.includes('data_item_keys') ? 200 : 400);
     const tooLong = await authorise(zhangsan, { validitySeconds: 86_400 });
     expect(tooLong.status).toBe(400);
   });
@@ -156,7 +160,8 @@ describe('consent', () => {
 });
 
 describe('live status', () => {
-  it("pushes 'used' within a second of the counter's redemption, then closes the stream", async () => {
+  it("pushes 'used' within a second of the counter's redemption, then closes the stream (with the events extension)", async ({ skip }) => {
+    if (!has('events')) skip();
     const auth = (await authorise(zhangsan, { validitySeconds: 120 })).body;
     expect(Date.parse(auth.expiresAt) - Date.parse(auth.createdAt)).toBe(120_000);
     const stream = await openStream(zhangsan, auth.id);
@@ -179,8 +184,10 @@ describe('live status', () => {
     expect(read.redemptions).toHaveLength(1);
   });
 
-  it('revokes a code so the upstream refuses it, idempotently, and a refresh revokes the code it replaces', async () => {
+  it('revokes a code so the upstream refuses it, idempotently, and a refresh revokes the code it replaces (with revoke)', async ({ skip }) => {
+    if (!has('revoke')) skip();
     const auth = (await authorise(zhangsan)).body;
+    expect(auth.revocable).toBe(true);
     const stream = await openStream(zhangsan, auth.id);
     await stream.next((e) => e.status === 'active');
     const revoked = await zhangsan.api<Authorisation>('POST', `/api/authorisations/${auth.id}/revoke`);
@@ -198,6 +205,36 @@ describe('live status', () => {
     expect(errorCode(await counter.get('/license/get_license', { auth_code: old.authCode }))).toBe('AUTH_CODE_REVOKED');
     expect((await authorise(lisi, { licenseCode: license(LICENSE_ITEM.householdRegister), replaces: old.id })).status).toBe(404);
   });
+
+  it('without revoke: offers no shorter validity, no revoke and no refresh, and never calls a code withdrawn', async ({ skip }) => {
+    if (has('revoke')) skip();
+    const shorter = await authorise(zhangsan, { validitySeconds: 120 });
+    expect(shorter.status).toBe(400);
+    expect(JSON.stringify(shorter.body)).toContain('不能缩短');
+    const auth = (await authorise(zhangsan)).body;
+    expect(auth).toMatchObject({ status: 'active', revocable: false });
+    const refused = await zhangsan.api<{ error: { code: string; message: string } }>('POST', `/api/authorisations/${auth.id}/revoke`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('不支持撤回');
+    expect((await authorise(zhangsan, { replaces: auth.id })).status).toBe(409);
+    // The upstream still honours it, and the BFF says so.
+    expect((await counter.get('/license/get_license', { auth_code: auth.authCode })).ack_code).toBe('SUCCESS');
+    expect((await zhangsan.api<Authorisation>('GET', `/api/authorisations/${auth.id}`)).body.status).toBe(has('uses') ? 'used' : 'active');
+  });
+
+  it('without events or uses: the stream says what it knows and never invents a use', async ({ skip }) => {
+    if (has('events') || has('uses')) skip();
+    const callsBefore = upstreamCalls.length;
+    const auth = (await authorise(zhangsan)).body;
+    const stream = await openStream(zhangsan, auth.id);
+    await stream.next((e) => e.status === 'active');
+    expect((await counter.get('/license/get_license', { auth_code: auth.authCode })).ack_code).toBe('SUCCESS');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(stream.events.map((e) => e.data.status)).toEqual(['active']);
+    stream.close();
+    // Not asked for what it does not have (the start-up probe is the only time).
+    expect(upstreamCalls.slice(callsBefore).some((p) => p.includes('/license/auth_code/'))).toBe(false);
+  });
 });
 
 describe('history', () => {
@@ -211,7 +248,15 @@ describe('history', () => {
     expect(byFn.ack_code).toBe('SUCCESS');
     expect((await counter.get('/license/get_license', { auth_code: byFn.auth_codes![0], operator_name: '赵六' })).ack_code).toBe('SUCCESS');
 
-    const all = (await zhangsan.api<HistoryResponse>('GET', '/api/history')).body.entries;
+    const history = (await zhangsan.api<HistoryResponse>('GET', '/api/history')).body;
+    expect(history.usesReported).toBe(has('uses'));
+    const all = history.entries;
+    if (!has('uses')) {
+      // The BFF's own records only, and the page is told that uses are not reported.
+      expect(all.every((e) => e.kind === 'authorisation')).toBe(true);
+      expect(all.find((e) => e.authorisation?.id === auth.id)).toMatchObject({ licenseName: '结婚证', serviceItemName: '不动产登记', orgName: '北京市东城区政务服务中心' });
+      return;
+    }
     // Newest first at the upstream's one-second precision (a use within the second of its authorisation lists first).
     const times = all.map((e) => Math.floor(Date.parse(e.at) / 1000));
     expect(times).toEqual([...times].sort((a, b) => b - a));

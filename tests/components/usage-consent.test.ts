@@ -11,6 +11,7 @@ const base = {
   serviceItemName: '户籍证明开具',
   licenseName: '居民户口簿',
   validitySeconds: 300,
+  canRevoke: true,
 };
 const withSensitive = [
   { key: 'ZZMC', name: '证照名称', sensitive: false },
@@ -55,6 +56,13 @@ describe('the consent summary', () => {
     expect(confirm.element.disabled).toBe(false);
     await w.get('button:not([data-testid])').trigger('click');
     expect(w.emitted('cancel')).toHaveLength(1);
+  });
+
+  it('says the code cannot be withdrawn, instead of offering revocation, when the service has no revoke', () => {
+    const w = mount(ConsentSummary, { props: { ...base, canRevoke: false, fields: [withSensitive[0]!] } });
+    const note = w.get('[data-testid="consent-revoke-note"]').text();
+    expect(note).toContain('不支持撤回');
+    expect(note).not.toContain('用证记录');
   });
 
   it('disables confirm while the authorisation is being created', () => {

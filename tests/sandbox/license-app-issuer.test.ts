@@ -98,11 +98,13 @@ describe('6.4 / 6.5 lifecycle', () => {
       { ...good, data_fields: { ...HOUSEHOLD_FIELDS, NOT_A_FIELD: 'x' } },
       { ...good, data_fields: { HH: '1' } }, // required face fields missing
       good,
+      { ...good, holder_name: 42, data_fields: 'not an object' }, // malformed: fails alone too
+      'not an item',
     ] } });
     expect(res.ack_code).toBe('SUCCESS');
     const results = res.data.results as Array<{ index: number; ack_code: string; auth_code?: string; errors: Array<{ inner_code?: string }> }>;
-    expect(results.map((r) => r.ack_code)).toEqual(['SUCCESS', 'FAILURE', 'FAILURE', 'FAILURE', 'SUCCESS']);
-    expect(results.map((r) => r.errors[0]?.inner_code)).toEqual([undefined, 'INVALID_IDENTITY_NUM', 'UNKNOWN_DATA_ITEM', 'MISSING_DATA_ITEM', undefined]);
+    expect(results.map((r) => r.ack_code)).toEqual(['SUCCESS', 'FAILURE', 'FAILURE', 'FAILURE', 'SUCCESS', 'FAILURE', 'FAILURE']);
+    expect(results.map((r) => r.errors[0]?.inner_code)).toEqual([undefined, 'INVALID_IDENTITY_NUM', 'UNKNOWN_DATA_ITEM', 'MISSING_DATA_ITEM', undefined, 'SCHEMA', 'SCHEMA']);
     expect((await counter.get('/license/get_license', { auth_code: results[4]!.auth_code! })).data.license_status).toBe('ISSUED');
   });
 });
@@ -116,12 +118,13 @@ describe('6.4 / 6.5 least privilege', () => {
     expect(errorCode(await issuer.post('/license/999999999999999999999999/create', createBody()))).toBe('NOT_FOUND');
   });
 
-  it('refuses a body without the data wrapper or operator as a 400', async () => {
+  it('refuses a body without the data wrapper or operator as a business refusal (HTTP 200, INVALID_REQUEST)', async () => {
     const { status, body } = await issuer.raw('POST', `/license/${item}/create`, { body: { holder_name: '王五' } });
-    expect(status).toBe(400);
+    expect(status).toBe(200);
     expect(errorCode(body)).toBe('INVALID_REQUEST');
     const noOperator = createBody();
     delete (noOperator.data as Record<string, unknown>).operator;
-    expect((await issuer.raw('POST', `/license/${item}/create`, { body: noOperator })).status).toBe(400);
+    const refused = await issuer.raw('POST', `/license/${item}/create`, { body: noOperator });
+    expect([refused.status, errorCode(refused.body)]).toEqual([200, 'INVALID_REQUEST']);
   });
 });

@@ -22,23 +22,26 @@ export interface BffStack {
 export interface BffStackOptions {
   /** Extra environment for loadConfig (e.g. SESSION_IDLE_SECONDS). */
   env?: Record<string, string>;
-  /** Sandbox options (e.g. sessionTtlSeconds, requestSigning). */
-  sandbox?: Partial<Omit<SandboxOptions, 'dbFile' | 'origin' | 'idpClients'>>;
+  /** Sandbox options (e.g. sessionTtlSeconds, requestSigning; dbFile to keep it across a restart). */
+  sandbox?: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>>;
+  /** Listen on this port (a restart on the same port keeps the provider's issuer URL; a test that
+   * registers this origin at a separate identity provider first). */
+  port?: number;
   /** Wraps the upstream clients' fetch: the network edge. */
   upstreamFetch?: typeof fetch;
   /** Keep log lines (level debug) in `logs` instead of discarding them. */
   captureLogs?: boolean;
   /** Called after buildApp, before listen: a test can add a route that uses app.upstream. */
   beforeListen?: (app: FastifyInstance) => void | Promise<void>;
-  /** Listen here (a test that registers this origin at a separate identity provider first). */
-  port?: number;
 }
 
 /** Login as the BFF against the sandbox provider needs the BFF's own client registered there. */
 export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStack> {
   const port = opts.port ?? await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, BFF_DB: ':memory:', ...opts.env });
+  // SANDBOX_EXTENSIONS from the test run (vitest.config.ts runs the BFF suites with all and with none).
+  const fromRun = process.env.SANDBOX_EXTENSIONS ? { SANDBOX_EXTENSIONS: process.env.SANDBOX_EXTENSIONS } : {};
+  const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, BFF_DB: ':memory:', ...fromRun, ...opts.env });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -54,6 +57,7 @@ export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStac
     await app.register(sandboxPlugin, {
       dbFile: ':memory:',
       idpProtocol: config.sandbox.idpProtocol,
+      extensions: config.sandbox.extensions,
       ...opts.sandbox,
       origin,
       idpClients: [
@@ -69,5 +73,6 @@ export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStac
   }
   await opts.beforeListen?.(app);
   await app.listen({ port, host: '127.0.0.1' });
+  await app.upstreamCapabilities.ready();
   return { origin, config, app, logs, close: () => app.close() };
 }

@@ -33,7 +33,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** `extraClients`: more relying parties to register at the provider (a BFF under test). */
-export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' | 'idpClients'>> & { extraClients?: SandboxOptions['idpClients'] } = {}): Promise<RunningSandbox> {
+export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin'>> & { extraClients?: SandboxOptions['idpClients'] } = {}): Promise<RunningSandbox> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const app = Fastify({ logger: false });
@@ -42,7 +42,11 @@ export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin' |
     dbFile: ':memory:',
     ...sandboxOpts,
     origin,
-    idpClients: [{ client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] }, ...extraClients],
+    idpClients: [
+      { client_id: TEST_IDP_CLIENT.client_id, client_secret: TEST_IDP_CLIENT.client_secret, redirect_uris: [TEST_IDP_CLIENT.redirect_uri] },
+      ...(opts.idpClients ?? []),
+      ...extraClients,
+    ],
   });
   await app.listen({ port, host: '127.0.0.1' });
   return {

@@ -4,12 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuthorisationStatusEvent } from '../../contract/bff.ts';
-import { notFound } from '../errors.ts';
-import { isFinal, type HolderServices } from '../services/authorisations.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { isFinal } from '../services/authorisations.ts';
+import type { HolderServices } from '../services/holder-services.ts';
 import { Errors, LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
 
 const HEARTBEAT_MS = 15_000;
 const FALLBACK_POLL_MS = 3_000;
+/** Live-status streams one session may hold open at once (a few tabs); more is refused, not queued. */
+export const MAX_STREAMS_PER_SESSION = 4;
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z-]+$' }) });
 
@@ -34,6 +37,7 @@ const AuthorisationSchema = Type.Object({
   expiresAt: Type.String(),
   status: StatusSchema,
   redemptions: Type.Array(RedemptionSchema),
+  revocable: Type.Boolean(),
 });
 const CreateBody = Type.Object({
   licenseCode: LicenseCodeParam,
@@ -47,6 +51,8 @@ const CreateBody = Type.Object({
 export async function authorisationRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const citizen = app.requireSession('citizen');
+  /** Open streams per session id: one cookie cannot hold thousands of them (issue 10). */
+  const streams = new Map<string, number>();
 
   app.post('/api/authorisations', { preHandler: citizen, onRequest: noStoreHook, schema: { body: CreateBody, response: { 200: AuthorisationSchema, ...Errors } } },
     async (req) => s.authorisations.create(sessionOf(req), req.body));
@@ -67,6 +73,9 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     const session = sessionOf(req);
     const first = await s.authorisations.statusFor(session, req.params.id);
     if (!first) throw notFound('授权');
+    const open = streams.get(session.id) ?? 0;
+    if (open >= MAX_STREAMS_PER_SESSION) throw new ApiError(429, 'RATE_LIMITED', '实时状态连接过多，请关闭其他页面后重试');
+    streams.set(session.id, open + 1);
 
     reply.hijack();
     const res = reply.raw;
@@ -92,10 +101,10 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     const heartbeat = setInterval(() => {
       if (!closed) res.write(': keep-alive\n\n');
     }, HEARTBEAT_MS);
-    // While the upstream feed is down, ask the upstream's list of uses instead; changes reach
+    // While the upstream feed is down, ask the upstream's list of uses (where it has one); changes reach
     // this stream through the hub like any other.
     const fallback = setInterval(() => {
-      if (!closed && !s.feed.healthy) s.authorisations.get(session, first.id).catch(() => undefined);
+      if (!closed && !s.feed.healthy && app.upstreamCapabilities.has('uses')) s.authorisations.get(session, first.id).catch(() => undefined);
     }, FALLBACK_POLL_MS);
     // The expiry is pushed at its time even when nothing upstream happens.
     let expiryTimer: NodeJS.Timeout | undefined;
@@ -113,6 +122,9 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     function end(): void {
       if (closed) return;
       closed = true;
+      const left = (streams.get(session.id) ?? 1) - 1;
+      if (left > 0) streams.set(session.id, left);
+      else streams.delete(session.id);
       clearInterval(heartbeat);
       clearInterval(fallback);
       clearTimeout(expiryTimer);

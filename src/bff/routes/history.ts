@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { HolderServices } from '../services/authorisations.ts';
+import type { HolderServices } from '../services/holder-services.ts';
 import { RedemptionSchema } from './authorisations.ts';
 import { Errors, LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
 
@@ -23,6 +23,7 @@ const HistorySchema = Type.Object({
     })),
     byFunction: Type.Boolean(),
   })),
+  usesReported: Type.Boolean(),
 });
 
 export async function historyRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
@@ -31,5 +32,5 @@ export async function historyRoutes(parent: FastifyInstance, s: HolderServices):
     preHandler: app.requireSession('citizen'),
     onRequest: noStoreHook,
     schema: { querystring: Type.Object({ licenseCode: Type.Optional(LicenseCodeParam) }), response: { 200: HistorySchema, ...Errors } },
-  }, async (req) => s.authorisations.history(sessionOf(req), req.query.licenseCode));
+  }, async (req) => s.history.history(sessionOf(req), req.query.licenseCode));
 }

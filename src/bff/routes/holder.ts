@@ -1,11 +1,13 @@
 // The holder's side (wallet, authorisations, live status, history, mobile view): its services,
 // built once on the app's upstream client and database, and its routes.
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Config } from '../config.ts';
-import { createHolderServices } from '../services/authorisations.ts';
+import { createHolderServices } from '../services/holder-services.ts';
 import { authorisationRoutes } from './authorisations.ts';
 import { historyRoutes } from './history.ts';
-import { licenseRoutes } from './licenses.ts';
+import { Errors, licenseRoutes, noStoreHook } from './licenses.ts';
 import { mobileViewRoutes } from './mobile-view.ts';
 
 export async function holderRoutes(app: FastifyInstance, config: Config): Promise<void> {
@@ -14,4 +16,19 @@ export async function holderRoutes(app: FastifyInstance, config: Config): Promis
   await authorisationRoutes(app, services);
   await historyRoutes(app, services);
   await mobileViewRoutes(app, services);
+
+  // Beside /api/session: what this upstream can do, so the page offers nothing it cannot.
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/capabilities', {
+    preHandler: app.requireSession(),
+    onRequest: noStoreHook,
+    schema: { response: { 200: CapabilitiesSchema, ...Errors } },
+  }, async () => services.capabilities());
 }
+
+const CapabilitiesSchema = Type.Object({
+  revoke: Type.Boolean(),
+  usesReported: Type.Boolean(),
+  liveStatus: Type.Boolean(),
+  mobileView: Type.Union([Type.Literal('page'), Type.Literal('service'), Type.Literal('none')]),
+  codeLifetimeSeconds: Type.Integer(),
+});

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import { ApiError } from '../errors.ts';
 import type { HolderSession } from '../fastify.d.ts';
-import type { HolderServices } from '../services/authorisations.ts';
+import type { HolderServices } from '../services/holder-services.ts';
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),

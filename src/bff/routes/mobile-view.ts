@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
-import type { HolderServices } from '../services/authorisations.ts';
+import type { HolderServices } from '../services/holder-services.ts';
 import { detailProps, Errors, LicenseCodeParam, noStoreHook, sessionOf } from './licenses.ts';
 
 /** Per IP and minute: enough for a page and its reloads, too few to guess tokens. */
@@ -28,7 +28,7 @@ export async function mobileViewRoutes(parent: FastifyInstance, s: HolderService
       preHandler: app.requireSession('citizen'),
       onRequest: noStoreHook,
       schema: { params: Type.Object({ licenseCode: LicenseCodeParam }), response: { 200: MobileViewLinkSchema, ...Errors } },
-    }, async (req) => s.authorisations.mobileViewLink(sessionOf(req), req.params.licenseCode));
+    }, async (req) => s.mobileView.link(sessionOf(req), req.params.licenseCode));
 
     // No session required; when there is one, the watermark names the (masked) viewer.
     app.get('/api/mobile-view', {
@@ -42,6 +42,6 @@ export async function mobileViewRoutes(parent: FastifyInstance, s: HolderService
         },
       },
       schema: { querystring: TokenQuery, response: { 200: MobileLicenseViewSchema, ...Errors } },
-    }, async (req) => s.authorisations.mobileView(req.query.license_access_token, req.session?.name ?? null));
+    }, async (req) => s.mobileView.view(req.query.license_access_token, req.session?.name ?? null));
   });
 }

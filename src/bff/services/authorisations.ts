@@ -1,58 +1,55 @@
 // Authorising a use (授权用证, DB11/T 2290 6.6): consent checks, license/holder, the BFF's
-// record of each authorisation, its expiry and revocation, live status, the history of uses, and
-// the holder app's own codes for the mobile view.
+// record of each authorisation, its expiry and revocation, and live status. Written so that the
+// holder is never told a code is dead while the upstream still redeems it: a record says
+// "revoked" or "expired" only after the upstream revoke succeeded or the code's own life is over.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type {
-  Authorisation,
-  AuthorisationStatus,
-  AuthorisationStatusEvent,
-  CreateAuthorisationRequest,
-  HistoryEntry,
-  HistoryResponse,
-  MobileLicenseView,
-  MobileViewLink,
-  Redemption,
-} from '../../contract/bff.ts';
-import type { AuthCodeEvent, AuthCodeUse, LicenseByTokenResult, LicenseRecord } from '../../contract/upstream.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Authorisation, AuthorisationStatus, AuthorisationStatusEvent, CreateAuthorisationRequest } from '../../contract/bff.ts';
+import type { AuthCodeEvent, LicenseRecord } from '../../contract/upstream.ts';
 import type { Config } from '../config.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { HolderSession } from '../fastify.d.ts';
-import { AuthorisationStore, type AuthorisationRow } from '../store/authorisations.ts';
+import type { AuthorisationStore, AuthorisationRow } from '../store/authorisations.ts';
+import type { UpstreamCapabilities } from '../upstream/capabilities.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
-import { UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
-import { maskName } from '../identity/masking.ts';
-import { HolderService, certificateNotUsable, fieldsForItem, licenseState, unusableReason, upstreamTimeToIso, upstreamTimeToMs, viaUpstream } from './holder.ts';
-import { StatusHub, UpstreamEventFeed } from './status-feed.ts';
+import { UpstreamAbsentError, UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
+import { type HolderService, certificateNotUsable, fieldsForItem, licenseState, unusableReason, upstreamTimeToMs, viaUpstream } from './holder.ts';
+import type { StatusHub, UpstreamEventFeed } from './status-feed.ts';
 
-/** A claim older than this whose request is gone (process restart) no longer blocks its key. */
+/** A claim older than this whose request is gone (another instance died) no longer blocks its key. */
 const STALE_CLAIM_MS = 60_000;
 const CLAIM_WAIT_MS = 20_000;
+/** Pause before trying an owed upstream revoke again after a transport failure. */
+const REVOKE_RETRY_MS = 2_000;
 const FINAL: ReadonlySet<AuthorisationStatus> = new Set(['used', 'expired', 'revoked']);
+/** Upstream refusals that mean the code is already unusable: nothing left to revoke. */
+const DEAD_CODE: ReadonlySet<string> = new Set(['AUTH_CODE_EXPIRED', 'AUTH_CODE_REVOKED', 'AUTH_CODE_INVALID']);
 
 export const isFinal = (status: AuthorisationStatus): boolean => FINAL.has(status);
 
-type Session = Pick<HolderSession, 'sub' | 'credential'>;
+export type Session = Pick<HolderSession, 'sub' | 'credential'>;
 
 export interface AuthorisationServiceDeps {
   store: AuthorisationStore;
   holder: HolderService;
   upstream: UpstreamClient;
+  capabilities: UpstreamCapabilities;
   hub: StatusHub;
   feed: UpstreamEventFeed;
   config: Config;
   log: FastifyBaseLogger;
 }
 
-const bizNum = (prefix: string): string => `${prefix}${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(4).toString('hex').toUpperCase()}`;
+export const bizNum = (prefix: string): string => `${prefix}${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(4).toString('hex').toUpperCase()}`;
+
+export const noRevokeError = (): ApiError =>
+  new ApiError(409, 'CONFLICT', '电子证照共享服务不支持撤回用证码：用证码在有效期结束前一直有效');
 
 export class AuthorisationService {
   readonly #d: AuthorisationServiceDeps;
   /** Requests in flight in this process, so a concurrent double tap awaits the first one. */
   readonly #inflight = new Map<string, Promise<Authorisation>>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  /** Kept in memory only, for revoking a code upstream at the holder's chosen expiry. */
-  readonly #credentials = new Map<string, string>();
   /** Fire-and-forget upstream calls, awaited at shutdown so none is cut off mid-request. */
   readonly #background = new Set<Promise<unknown>>();
   #closed = false;
@@ -67,9 +64,28 @@ export class AuthorisationService {
 
   // ---- lifecycle ----
 
-  /** Schedules the expiry of every open record (after a restart the timers are gone). */
-  resume(): void {
-    for (const row of this.#d.store.open()) this.#schedule(row);
+  /**
+   * Start-up (issue 10): claims a crashed process left are settled (their codes revoked where the
+   * upstream can, the claim cleared so a retry with the same key works at once), spare codes still
+   * owed a revoke are revoked, and every open record's expiry is scheduled again from the store;
+   * an overdue one is handled at once.
+   */
+  async resume(): Promise<void> {
+    const { store, capabilities, log } = this.#d;
+    await capabilities.ready();
+    const canRevoke = capabilities.has('revoke');
+    for (const row of store.pending()) {
+      const codes = [row.auth_code, ...spares(row)].filter((c): c is string => !!c);
+      if (canRevoke && row.revoke_credential && codes.length > 0) await this.#revokeAll(codes, row.revoke_credential);
+      store.release(row.id);
+      log.warn({ authorisation: row.id, codes: codes.length, revoked: canRevoke && codes.length > 0 }, 'cleared an authorisation a crash left half-done');
+    }
+    for (const row of store.withSpares()) {
+      if (canRevoke && row.revoke_credential) await this.#revokeAll(spares(row), row.revoke_credential);
+      store.sparesRevoked(row.id);
+      this.#settleCredential(row.id);
+    }
+    for (const row of store.open()) this.#schedule(row);
   }
 
   /** Stops the timers and waits (briefly) for the upstream calls still running in the background. */
@@ -77,7 +93,6 @@ export class AuthorisationService {
     this.#closed = true;
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
-    this.#credentials.clear();
     const pending = Promise.allSettled([...this.#background]);
     await Promise.race([pending, new Promise((r) => setTimeout(r, 3000).unref())]);
   }
@@ -90,7 +105,7 @@ export class AuthorisationService {
   // ---- create ----
 
   async create(session: Session, req: CreateAuthorisationRequest): Promise<Authorisation> {
-    const { store } = this.#d;
+    const { store, capabilities } = this.#d;
     const fingerprint = `${req.licenseCode}|${req.serviceItemCode}`;
     const existing = store.byKey(session.sub, req.idempotencyKey);
     if (existing) {
@@ -98,10 +113,16 @@ export class AuthorisationService {
       if (settled) return settled;
     }
 
+    await capabilities.ready();
+    const canRevoke = capabilities.has('revoke');
     const bounds = this.#d.holder.validityBounds();
     if (req.validitySeconds < bounds.minSeconds || req.validitySeconds > bounds.maxSeconds) {
-      throw new ApiError(400, 'BAD_REQUEST', `授权有效期须在 ${bounds.minSeconds} 至 ${bounds.maxSeconds} 秒之间`);
+      throw new ApiError(400, 'BAD_REQUEST', bounds.minSeconds === bounds.maxSeconds
+        ? `用证码有效期固定为 ${bounds.maxSeconds} 秒，不能缩短`
+        : `授权有效期须在 ${bounds.minSeconds} 至 ${bounds.maxSeconds} 秒之间`);
     }
+    // Refreshing means withdrawing the old code: without revoke it would stay valid beside the new one.
+    if (req.replaces !== undefined && !canRevoke) throw noRevokeError();
     const { record } = await this.#d.holder.ownRecord(session.credential, req.licenseCode);
     const reason = unusableReason(licenseState(record, this.#now).state);
     if (reason) throw certificateNotUsable(reason);
@@ -119,11 +140,13 @@ export class AuthorisationService {
     const replaced = req.replaces === undefined ? undefined : store.owned(session.sub, req.replaces);
     if (req.replaces !== undefined && !replaced) throw notFound('要刷新的授权');
 
+    // The record exists before the upstream call (crash safety); the credential is kept with it
+    // only where a crash could leave a code that start-up must revoke.
     const id = randomUUID();
     const claimed = store.claim({
       id, sub: session.sub, idempotency_key: req.idempotencyKey, request_fingerprint: fingerprint, license_code: record.license_code,
       license_name: record.name, service_item_code: item.serviceItemCode, service_item_name: item.name, org_name: item.orgName,
-      org_code: item.orgCode, created_at: this.#now,
+      org_code: item.orgCode, created_at: this.#now, revoke_credential: canRevoke ? session.credential : null,
     });
     if (!claimed) {
       const other = store.byKey(session.sub, req.idempotencyKey);
@@ -131,7 +154,7 @@ export class AuthorisationService {
       if (settled) return settled;
       throw new ApiError(409, 'CONFLICT', '上一次授权请求尚未完成，请稍后重试');
     }
-    const work = this.#mint(session, id, record, item, req.validitySeconds, replaced).finally(() => this.#inflight.delete(id));
+    const work = this.#mint(session, id, record, item, req.validitySeconds, canRevoke, replaced).finally(() => this.#inflight.delete(id));
     this.#inflight.set(id, work);
     return work;
   }
@@ -139,16 +162,16 @@ export class AuthorisationService {
   /** The answer to a repeated key: the same authorisation, once the first request has finished. */
   async #settledRepeat(session: Session, row: AuthorisationRow, fingerprint: string): Promise<Authorisation | null> {
     if (row.request_fingerprint !== fingerprint) throw new ApiError(409, 'CONFLICT', '该请求标识已用于另一项授权，请刷新页面后重试');
-    if (row.state !== 'pending') return this.#view(await this.#refresh(row, session.credential));
+    if (row.state !== 'pending') return this.#view(await this.#refresh(row));
     const inflight = this.#inflight.get(row.id);
     if (inflight) return inflight;
-    // Another instance (or a crashed request) holds the claim: wait for it, or take it over when stale.
+    // Another instance (or start-up reconciliation) holds the claim: wait for it, or take it over when stale.
     const deadline = this.#now + CLAIM_WAIT_MS;
     for (;;) {
       const now = this.#now;
       const current = this.#d.store.byId(row.id);
       if (!current) return null;
-      if (current.state !== 'pending') return this.#view(await this.#refresh(current, session.credential));
+      if (current.state !== 'pending') return this.#view(await this.#refresh(current));
       if (now - current.created_at > STALE_CLAIM_MS) {
         this.#d.store.release(current.id);
         return null;
@@ -164,30 +187,35 @@ export class AuthorisationService {
     record: LicenseRecord,
     item: { serviceItemCode: string; name: string },
     validitySeconds: number,
+    canRevoke: boolean,
     replaced: AuthorisationRow | undefined,
   ): Promise<Authorisation> {
     const { store, upstream, log } = this.#d;
-    const started = this.#now;
     let row: AuthorisationRow;
     try {
       const minted = await viaUpstream(upstream.holder({
         service_item_code: item.serviceItemCode, service_item_name: item.name, biz_num: bizNum('SQ'), credential: session.credential,
       }));
+      // The upstream minted its codes before answering, so this is no earlier than their expiry.
+      const received = this.#now;
       const index = minted.licenses.findIndex((l) => l.license_code === record.license_code);
-      const authCode = index >= 0 ? minted.authCodes[index] : undefined;
-      // license/holder mints a code for every accepted certificate; only this one is wanted.
-      this.#revokeQuietly(minted.authCodes.filter((c) => c !== authCode), session.credential);
+      const authCode = index >= 0 ? (minted.authCodes[index] ?? null) : null;
+      // license/holder mints a code for every accepted certificate; only this one is wanted. The
+      // others are written down until revoked; where nothing can revoke them they are kept nowhere.
+      const others = canRevoke ? minted.authCodes.filter((c) => c !== authCode) : [];
+      store.recordMinted(id, authCode, others);
+      if (others.length > 0) this.#track(this.#revokeAll(others, session.credential).then(() => store.sparesRevoked(id)));
       if (!authCode) throw certificateNotUsable('该证照暂不能用于所选事项');
-      const codeExpiresAt = started + this.#d.holder.upstreamCodeSeconds() * 1000;
-      const createdAt = this.#now;
-      store.activate(id, { authCode, createdAt, expiresAt: Math.min(codeExpiresAt, createdAt + validitySeconds * 1000), codeExpiresAt });
+      const codeExpiresAt = received + this.#d.holder.upstreamCodeSeconds() * 1000;
+      const expiresAt = canRevoke ? Math.min(codeExpiresAt, received + validitySeconds * 1000) : codeExpiresAt;
+      const owesRevoke = canRevoke && (expiresAt < codeExpiresAt || others.length > 0);
+      store.activate(id, { authCode, createdAt: received, expiresAt, codeExpiresAt, revokeCredential: owesRevoke ? session.credential : null });
       row = store.byId(id) as AuthorisationRow;
     } catch (err) {
       store.release(id);
       throw err;
     }
     log.info({ authorisation: id, serviceItem: item.serviceItemCode }, 'holder authorised a use');
-    this.#credentials.set(id, session.credential);
     this.#schedule(row);
     if (replaced) {
       try {
@@ -204,30 +232,30 @@ export class AuthorisationService {
   async get(session: Session, id: string): Promise<Authorisation> {
     let row = this.#d.store.owned(session.sub, id);
     if (!row) throw notFound('授权');
-    // Without a working feed, ask the upstream's record of uses so the page still learns of them.
-    if (!this.#d.feed.healthy && (row.state === 'active' || row.state === 'used')) {
-      await this.#syncUses(session).catch((err: unknown) => this.#d.log.debug({ err }, 'uses sync failed'));
+    // Without a working feed, ask the upstream's record of uses (where it has one) so the page still learns of them.
+    if (!this.#d.feed.healthy && this.#d.capabilities.has('uses') && (row.state === 'active' || row.state === 'used')) {
+      await this.syncUses(session).catch((err: unknown) => this.#d.log.debug({ err }, 'uses sync failed'));
       row = this.#d.store.byId(id) ?? row;
     }
-    return this.#view(await this.#refresh(row, session.credential));
+    return this.#view(await this.#refresh(row));
   }
 
   async revoke(session: Session, id: string): Promise<Authorisation> {
     const row = this.#d.store.owned(session.sub, id);
     if (!row) throw notFound('授权');
     await this.#revokeRow(row, session.credential);
-    return this.#view(await this.#refresh(this.#d.store.byId(id) ?? row, session.credential));
+    return this.#view(await this.#refresh(this.#d.store.byId(id) ?? row));
   }
 
   /** Current status for the event stream; undefined for anyone else's id. */
   async statusFor(session: Session, id: string): Promise<AuthorisationStatusEvent | undefined> {
     const row = this.#d.store.owned(session.sub, id);
     if (!row) return undefined;
-    return this.statusEvent(await this.#refresh(row, session.credential));
+    return this.statusEvent(await this.#refresh(row));
   }
 
   statusEvent(row: AuthorisationRow): AuthorisationStatusEvent {
-    return { id: row.id, status: this.#status(row), redemptions: this.#d.store.redemptions(row.id) };
+    return { id: row.id, status: this.status(row), redemptions: this.#d.store.redemptions(row.id) };
   }
 
   /** Milliseconds until the record expires (for the stream's own expiry push). */
@@ -237,17 +265,19 @@ export class AuthorisationService {
   }
 
   async #revokeRow(row: AuthorisationRow, credential: string): Promise<void> {
-    const { store, upstream, hub } = this.#d;
+    const { store, upstream, hub, capabilities } = this.#d;
     if (row.state === 'pending') throw new ApiError(409, 'CONFLICT', '授权尚未完成，请稍后再试');
-    const codeAlive = !row.upstream_revoked && this.#now < row.code_expires_at;
-    if (row.auth_code && codeAlive && row.state !== 'revoked') {
+    if (row.state === 'revoked' || row.state === 'expired') return;
+    if (!row.upstream_revoked && this.#now < row.code_expires_at && row.auth_code) {
+      if (!capabilities.has('revoke')) throw noRevokeError();
       try {
         await upstream.revokeAuthCode(row.auth_code, credential);
       } catch (err) {
-        // Already unusable upstream (expired, revoked, or gone): nothing left to revoke.
-        if (!(err instanceof UpstreamError && ['AUTH_CODE_EXPIRED', 'AUTH_CODE_REVOKED', 'AUTH_CODE_INVALID'].includes(err.code))) {
-          throw err instanceof UpstreamError ? upstreamErrorToApiError(err) : err;
+        if (err instanceof UpstreamAbsentError) {
+          capabilities.markAbsent('revoke');
+          throw noRevokeError();
         }
+        if (!(err instanceof UpstreamError && DEAD_CODE.has(err.code))) throw err instanceof UpstreamError ? upstreamErrorToApiError(err) : err;
       }
       store.markUpstreamRevoked(row.id);
     }
@@ -259,62 +289,90 @@ export class AuthorisationService {
     }
   }
 
-  /** Expiry on read, and the upstream revoke a missed timer (restart) still owes. */
-  async #refresh(row: AuthorisationRow, credential?: string): Promise<AuthorisationRow> {
-    if (row.state === 'pending') return row;
-    const now = this.#now;
-    if (now >= row.expires_at) {
-      if (row.state === 'active' && this.#d.store.transition(row.id, ['active'], 'expired', now)) {
-        const fresh = this.#d.store.byId(row.id);
-        if (fresh) this.#d.hub.publish(this.statusEvent(fresh));
-      }
-      if (credential && row.state !== 'revoked') await this.#revokeAtExpiry(row, credential);
-      return this.#d.store.byId(row.id) ?? row;
+  /**
+   * Moves an active record to 'expired' once that is true upstream: the code's own life is over,
+   * or the revoke at the holder's shorter expiry went through.
+   */
+  async #refresh(row: AuthorisationRow): Promise<AuthorisationRow> {
+    if (row.state !== 'active' || this.#now < row.expires_at) return row;
+    if (!row.upstream_revoked && this.#now < row.code_expires_at) await this.#revokeAtExpiry(row);
+    const current = this.#d.store.byId(row.id) ?? row;
+    if (this.status(current) === 'expired' && this.#d.store.transition(row.id, ['active'], 'expired', this.#now)) {
+      const fresh = this.#d.store.byId(row.id);
+      if (fresh) this.#d.hub.publish(this.statusEvent(fresh));
+      return fresh ?? current;
     }
-    return row;
+    return current;
   }
 
   /** DB11/T 2290 6.6 leaves a holder code alive for its whole TTL; a shorter choice is enforced by revoking it. */
-  async #revokeAtExpiry(row: AuthorisationRow, credential: string): Promise<void> {
-    if (row.upstream_revoked || !row.auth_code || this.#now >= row.code_expires_at) return;
+  async #revokeAtExpiry(row: AuthorisationRow): Promise<void> {
+    const { store, upstream, capabilities, log } = this.#d;
+    const credential = row.revoke_credential;
+    if (!row.auth_code || !credential || !capabilities.has('revoke')) {
+      // Nothing can withdraw it: the record keeps the code's real end, and says so.
+      store.setExpiry(row.id, row.code_expires_at);
+      return;
+    }
     try {
-      await this.#d.upstream.revokeAuthCode(row.auth_code, credential);
-      this.#d.store.markUpstreamRevoked(row.id);
+      await upstream.revokeAuthCode(row.auth_code, credential);
+      store.markUpstreamRevoked(row.id);
     } catch (err) {
-      if (err instanceof UpstreamError) this.#d.store.markUpstreamRevoked(row.id);
-      else this.#d.log.warn({ err, authorisation: row.id }, 'could not revoke an expired code upstream');
+      if (err instanceof UpstreamError && DEAD_CODE.has(err.code)) store.markUpstreamRevoked(row.id);
+      else if (err instanceof UpstreamAbsentError) {
+        capabilities.markAbsent('revoke');
+        store.setExpiry(row.id, row.code_expires_at);
+      } else log.warn({ authorisation: row.id, error: err instanceof UpstreamError ? err.code : (err as Error).name }, 'could not revoke an expired code upstream; will retry');
     }
   }
 
-  #schedule(row: AuthorisationRow): void {
+  #schedule(row: AuthorisationRow, delayMs?: number): void {
     if (this.#closed || this.#timers.has(row.id)) return;
-    const delay = Math.max(0, row.expires_at - this.#now);
+    const delay = delayMs ?? Math.max(0, row.expires_at - this.#now);
     const timer = setTimeout(() => {
       this.#timers.delete(row.id);
-      const credential = this.#credentials.get(row.id);
-      this.#credentials.delete(row.id);
       const current = this.#d.store.byId(row.id);
       if (!current || this.#closed) return;
-      this.#track(this.#refresh(current, credential).catch((err: unknown) => this.#d.log.warn({ err, authorisation: row.id }, 'expiry handling failed')));
+      this.#track(this.#onExpiry(current));
     }, delay);
     timer.unref();
     this.#timers.set(row.id, timer);
+  }
+
+  async #onExpiry(row: AuthorisationRow): Promise<void> {
+    // A used code is revoked at the chosen time too: the holder's validity still holds.
+    if (row.state === 'used' && !row.upstream_revoked && this.#now < row.code_expires_at) await this.#revokeAtExpiry(row);
+    const fresh = await this.#refresh(this.#d.store.byId(row.id) ?? row);
+    const owed = (fresh.state === 'active' || fresh.state === 'used') && !fresh.upstream_revoked && this.#now < fresh.code_expires_at;
+    if (owed) {
+      // The revoke did not go through (upstream unreachable): try again, at the latest when the code dies by itself.
+      this.#schedule(fresh, fresh.expires_at > this.#now ? undefined : Math.min(REVOKE_RETRY_MS, fresh.code_expires_at - this.#now));
+    } else this.#settleCredential(fresh.id);
+  }
+
+  /** Drops the stored credential once the record owes the upstream nothing more. */
+  #settleCredential(id: string): void {
+    const row = this.#d.store.byId(id);
+    if (!row || row.revoke_credential === null || row.spare_codes !== null) return;
+    const owes = !row.upstream_revoked && this.#now < row.code_expires_at && row.expires_at < row.code_expires_at && row.state !== 'revoked';
+    if (!owes) this.#d.store.dropCredential(id);
   }
 
   #clearTimer(id: string): void {
     const t = this.#timers.get(id);
     if (t) clearTimeout(t);
     this.#timers.delete(id);
-    this.#credentials.delete(id);
   }
 
-  #revokeQuietly(codes: string[], credential: string): void {
-    for (const code of codes) {
-      this.#track(this.#d.upstream.revokeAuthCode(code, credential).catch((err: unknown) => this.#d.log.debug({ err }, 'revoking a spare code failed')));
-    }
+  /** Revokes codes nobody is shown; a failure is logged, never the code. */
+  async #revokeAll(codes: string[], credential: string): Promise<void> {
+    await Promise.all(codes.map((code) => this.#d.upstream.revokeAuthCode(code, credential).catch((err: unknown) => {
+      if (err instanceof UpstreamAbsentError) this.#d.capabilities.markAbsent('revoke');
+      this.#d.log.debug({ error: err instanceof UpstreamError ? err.code : (err as Error).name }, 'revoking a spare code failed');
+    })));
   }
 
-  // ---- the feed ----
+  // ---- uses: the feed and the upstream's list ----
 
   /** Applies upstream redemptions and revocations of our codes, and tells the watching pages. */
   applyEvents(events: AuthCodeEvent[]): void {
@@ -330,9 +388,11 @@ export class AuthorisationService {
             operatorName: e.operator_name, timeText: e.time, at: upstreamTimeToMs(e.time),
           });
           if (store.transition(row.id, ['active', 'expired'], 'used', this.#now) || added) changed.add(row.id);
-        } else if (store.transition(row.id, ['active'], 'revoked', this.#now)) {
+        } else {
+          // Our own revoke at the holder's chosen expiry comes back through the feed: that is an expiry.
+          const to = this.#now >= row.expires_at ? 'expired' : 'revoked';
           store.markUpstreamRevoked(row.id);
-          changed.add(row.id);
+          if (store.transition(row.id, ['active'], to, this.#now)) changed.add(row.id);
         }
       }
     });
@@ -345,102 +405,31 @@ export class AuthorisationService {
     }
   }
 
-  /** Records the upstream's list of redemptions of the holder's codes against our records. */
-  async #syncUses(session: Session): Promise<AuthCodeUse[]> {
+  /** Records the upstream's list of redemptions (the uses extension) against the holder's records. */
+  async syncUses(session: Session): Promise<Awaited<ReturnType<UpstreamClient['uses']>>> {
     const uses = await viaUpstream(this.#d.upstream.uses(session.credential));
-    const events: AuthCodeEvent[] = uses.map((u) => ({
-      type: 'redeemed', cursor: '', auth_code: u.auth_code, license_code: u.license_code, interface: u.interface, system: u.system,
-      system_name: u.system_name, org_name: u.org_name, org_code: u.org_code, operator_name: u.operator_name, time: u.time,
-    }));
-    const own = events.filter((e) => this.#d.store.byAuthCode(e.auth_code)?.sub === session.sub);
-    if (own.length > 0) this.applyEvents(own);
+    const own = uses.filter((u) => this.#d.store.byAuthCode(u.auth_code)?.sub === session.sub);
+    if (own.length > 0) {
+      this.applyEvents(own.map((u) => ({
+        type: 'redeemed', cursor: '', auth_code: u.auth_code, license_code: u.license_code, interface: u.interface, system: u.system,
+        system_name: u.system_name, org_name: u.org_name, org_code: u.org_code, operator_name: u.operator_name, time: u.time,
+      })));
+    }
     return uses;
-  }
-
-  // ---- history ----
-
-  async history(session: Session, licenseCode?: string): Promise<HistoryResponse> {
-    const uses = await this.#syncUses(session);
-    const rows = await Promise.all(this.#d.store.ofSub(session.sub).map((r) => this.#refresh(r)));
-    const entries: HistoryEntry[] = [];
-    for (const r of rows) {
-      entries.push({
-        kind: 'authorisation', at: new Date(r.created_at).toISOString(), licenseCode: r.license_code, licenseName: r.license_name,
-        serviceItemName: r.service_item_name, orgName: r.org_name,
-        authorisation: { id: r.id, status: this.#status(r), expiresAt: new Date(r.expires_at).toISOString() }, byFunction: false,
-      });
-    }
-    for (const u of uses) {
-      const redemption: Redemption = { interface: u.interface, systemName: u.system_name, orgName: u.org_name, operatorName: u.operator_name, at: upstreamTimeToIso(u.time) };
-      entries.push({
-        kind: 'redemption', at: redemption.at, licenseCode: u.license_code, licenseName: u.license_name, serviceItemName: u.service_item_name,
-        orgName: u.org_name, redemption, byFunction: u.origin === 'by_function',
-      });
-    }
-    const shown = licenseCode ? entries.filter((e) => e.licenseCode === licenseCode) : entries;
-    // Upstream times are whole seconds (spec envelope format), ours are milliseconds: compare at
-    // the upstream's precision, so a code used within a second of its authorisation still lists
-    // the use first.
-    const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-    shown.sort((a, b) => second(b.at) - second(a.at) || (a.kind === b.kind ? 0 : a.kind === 'redemption' ? -1 : 1));
-    return { entries: shown };
-  }
-
-  // ---- mobile view (spec 6.6 view page) ----
-
-  /**
-   * Spec "Holder app rights": the holder app mints a code of its own for the mobile view and
-   * exchanges it through license/token; a code shown to a counter is never redeemed here.
-   */
-  async mobileViewLink(session: Session, licenseCode: string): Promise<MobileViewLink> {
-    const { holder, upstream } = this.#d;
-    const { record } = await holder.ownRecord(session.credential, licenseCode);
-    const state = licenseState(record, this.#now).state;
-    if (state === 'abolished') throw certificateNotUsable('该证照已废止，不能在手机上查看');
-    const item = await holder.anyServiceItemFor(record.license_item_code);
-    if (!item) throw certificateNotUsable('该证照暂不支持在手机上查看');
-    const minted = await viaUpstream(upstream.holder({
-      service_item_code: item.serviceItemCode, service_item_name: item.name, biz_num: bizNum('YD'), credential: session.credential,
-    }));
-    const authCode = minted.authCodes[minted.licenses.findIndex((l) => l.license_code === licenseCode)];
-    try {
-      if (!authCode) throw certificateNotUsable('该证照暂不支持在手机上查看');
-      const token = await viaUpstream(upstream.token(authCode));
-      return { url: `/m/license?license_access_token=${encodeURIComponent(token.license_access_token)}`, expiresAt: upstreamTimeToIso(token.expiry_date) };
-    } finally {
-      // The token outlives its code; no code of this call stays redeemable.
-      this.#revokeQuietly(minted.authCodes, session.credential);
-    }
-  }
-
-  /** The record behind a license_access_token (the upstream's license_by_token extension). */
-  async mobileView(token: string, viewerName: string | null): Promise<MobileLicenseView> {
-    let result: LicenseByTokenResult | null;
-    try {
-      result = (await this.#d.upstream.request<LicenseByTokenResult>('GET', 'license/license_by_token', { query: { license_access_token: token } })).data;
-    } catch (err) {
-      if (err instanceof UpstreamError) {
-        if (err.code === 'AUTH_CODE_EXPIRED') throw new ApiError(410, 'CODE_NOT_REDEEMABLE', '访问令牌已过期或无效');
-        if (err.code === 'LICENSE_ABOLISHED') throw new ApiError(410, 'CERTIFICATE_NOT_USABLE', '该证照已废止，无法查看');
-        if (err.code === 'AUTH_CODE_INVALID' || err.code === 'NOT_FOUND' || err.code === 'INVALID_REQUEST') throw new ApiError(404, 'NOT_FOUND', '访问令牌已过期或无效');
-      }
-      throw err instanceof UpstreamError ? upstreamErrorToApiError(err) : err;
-    }
-    if (!result?.license) throw new ApiError(404, 'NOT_FOUND', '访问令牌已过期或无效');
-    const entry = await this.#d.holder.catalogue(result.license.license_item_code);
-    return {
-      license: this.#d.holder.detailOf(result.license, entry),
-      viewer: viewerName ? maskName(viewerName) : null,
-      tokenExpiresAt: upstreamTimeToIso(result.expiry_date),
-    };
   }
 
   // ---- views ----
 
-  #status(row: AuthorisationRow): AuthorisationStatus {
+  /** The holder-facing status: 'expired' only once the upstream no longer redeems the code. */
+  status(row: AuthorisationRow): AuthorisationStatus {
     if (row.state === 'pending') return 'active';
-    if (row.state === 'active' && this.#now >= row.expires_at) return 'expired';
+    if (row.state === 'active' && this.#now >= row.expires_at && (row.upstream_revoked || this.#now >= row.code_expires_at)) return 'expired';
     return row.state;
+  }
+
+  /** Brings a record up to date (expiry) before it is listed. */
+  refreshed(row: AuthorisationRow): Promise<AuthorisationRow> {
+    return this.#refresh(row);
   }
 
   #view(row: AuthorisationRow): Authorisation {
@@ -456,38 +445,19 @@ export class AuthorisationService {
       orgName: row.org_name,
       createdAt: new Date(row.created_at).toISOString(),
       expiresAt: new Date(row.expires_at).toISOString(),
-      status: this.#status(row),
+      status: this.status(row),
       redemptions: this.#d.store.redemptions(row.id),
+      revocable: this.#d.capabilities.has('revoke') && !row.upstream_revoked && (row.state === 'active' || row.state === 'used'),
     };
   }
 }
 
-export interface HolderServices {
-  holder: HolderService;
-  authorisations: AuthorisationService;
-  hub: StatusHub;
-  feed: UpstreamEventFeed;
-}
-
-/**
- * Builds the holder's services on the app's upstream client and database, and ties their life to
- * the app's: the feed starts once the app listens (the upstream may be mounted in the same server)
- * and stops, with every open event stream, before the server closes.
- */
-export function createHolderServices(app: FastifyInstance, config: Config): HolderServices {
-  const log = app.log.child({ feature: 'holder' });
-  const store = new AuthorisationStore(app.bffDb);
-  const holder = new HolderService({ upstream: app.upstream, counterUpstream: app.counterUpstream, config, log });
-  const hub = new StatusHub();
-  let authorisations: AuthorisationService | null = null;
-  const feed = new UpstreamEventFeed({ upstream: app.upstream, store, log, onEvents: (events) => authorisations?.applyEvents(events) });
-  authorisations = new AuthorisationService({ store, holder, upstream: app.upstream, hub, feed, config, log });
-  const service = authorisations;
-  app.addHook('onReady', async () => service.resume());
-  app.addHook('onListen', async () => feed.start());
-  app.addHook('preClose', async () => {
-    hub.endAll();
-    await Promise.all([feed.stop(), service.close()]);
-  });
-  return { holder, authorisations: service, hub, feed };
+function spares(row: AuthorisationRow): string[] {
+  if (!row.spare_codes) return [];
+  try {
+    const list: unknown = JSON.parse(row.spare_codes);
+    return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
+  } catch {
+    return [];
+  }
 }

@@ -14,7 +14,8 @@ import type {
   CounterWarning,
 } from '../../contract/counter.ts';
 import { BY_FUNCTION_HANDLE_PREFIX } from '../../contract/counter.ts';
-import { HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type CatalogueEntry, type CurrentUser, type DataFields, type LicenseRecord, type LicenseRecordWire, type Operator } from '../../contract/upstream.ts';
+import { ArchiveResultSchema, HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type ArchiveResult, type CatalogueEntry, type CurrentUser, type LicenseRecord, type Operator } from '../../contract/upstream.ts';
+import { readAs, readRecord } from '../upstream/read.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import { ApiError } from '../errors.ts';
 import { maskIdentityNumber } from '../logging.ts';
@@ -237,25 +238,17 @@ export class CounterService {
   async redeem(staff: HolderSession, req: CounterRedeemRequest): Promise<CounterRedemption> {
     const item = await this.#serviceItem(staff, req.serviceItemCode);
     const { authCode, byFunction } = this.#resolve(staff, req);
-    let wire: LicenseRecordWire;
+    let record: LicenseRecord;
     try {
-      const env = await this.#up.request<LicenseRecordWire>('GET', 'license/get_license', {
+      const env = await this.#up.request('GET', 'license/get_license', {
         query: { ...this.#redeemQuery(staff, req, authCode), show_sensitive_data: false },
       });
-      if (!env.data) throw new UpstreamUnavailableError('garbage', 'get_license answered without data');
-      wire = env.data;
+      // DB11/T 2290 6.6: data_fields is a JSON string here; the reader takes either form.
+      record = readRecord(env.data, 'get_license');
     } catch (err) {
       this.#audit('counter.redeem', staff, req, { outcome: err instanceof UpstreamError ? err.code : 'error', by_function: byFunction });
       throw refusal(err);
     }
-    let fields: DataFields;
-    try {
-      // DB11/T 2290 6.6: get_license carries data_fields as a JSON string.
-      fields = typeof wire.data_fields === 'string' ? (JSON.parse(wire.data_fields) as DataFields) : ((wire.data_fields as DataFields | null) ?? {});
-    } catch {
-      throw new UpstreamUnavailableError('garbage', 'get_license data_fields is not JSON');
-    }
-    const record: LicenseRecord = { ...wire, data_fields: fields ?? {} };
     const entry = await this.#cached(this.#catalogue, record.license_item_code, () => this.#up.catalogEntry(record.license_item_code)).catch(() => null);
     this.#audit('counter.redeem', staff, req, { outcome: 'ok', license_item_code: record.license_item_code, by_function: byFunction });
     return this.#present(record, entry, item, req, byFunction);
@@ -336,13 +329,12 @@ export class CounterService {
   async archive(staff: HolderSession, req: CounterRedeemRequest): Promise<{ fileName: string; data: Buffer }> {
     await this.#serviceItem(staff, req.serviceItemCode);
     const { authCode, byFunction } = this.#resolve(staff, req);
-    let result: { file_name: string; file_type: string; file_data: string };
+    let result: ArchiveResult;
     try {
-      const env = await this.#up.request<{ file_name: string; file_type: string; file_data: string }>('GET', 'license/archive', {
+      const env = await this.#up.request('GET', 'license/archive', {
         query: { ...this.#redeemQuery(staff, req, authCode), file_type: 'pdf', show_sensitive_data: false },
       });
-      if (!env.data?.file_data) throw new UpstreamUnavailableError('garbage', 'archive answered without a file');
-      result = env.data;
+      result = readAs(ArchiveResultSchema, env.data, 'archive');
     } catch (err) {
       this.#audit('counter.archive', staff, req, { outcome: err instanceof UpstreamError ? err.code : 'error', by_function: byFunction });
       throw refusal(err);

@@ -16,6 +16,7 @@ import { HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type CatalogueEntry, type L
 import type { Config } from '../config.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { maskIdentityNumber, maskName } from '../identity/masking.ts';
+import type { UpstreamCapabilities } from '../upstream/capabilities.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
 
@@ -136,6 +137,8 @@ export interface HolderServiceDeps {
   upstream: UpstreamClient;
   /** The counter's access system: its organisation is one the directory lists items for. */
   counterUpstream?: UpstreamClient;
+  /** Without the revoke extension a code cannot be cut short, so no shorter validity is offered. */
+  capabilities?: UpstreamCapabilities;
   config: Config;
   log: FastifyBaseLogger;
   now?: () => number;
@@ -225,6 +228,8 @@ export class HolderService {
    * of an upstream holder code (spec 6.6, HOLDER_CODE_TTL_SECONDS): a longer choice could not be kept.
    */
   validityBounds(): ServiceItemListResponse['validity'] {
+    const life = this.upstreamCodeSeconds();
+    if (this.#deps.capabilities && !this.#deps.capabilities.has('revoke')) return { minSeconds: life, maxSeconds: life, defaultSeconds: life };
     const { minSeconds, maxSeconds, defaultSeconds } = this.#deps.config.authorisation;
     const max = Math.max(minSeconds, Math.min(maxSeconds, this.upstreamCodeSeconds()));
     return { minSeconds, maxSeconds: max, defaultSeconds: Math.min(Math.max(defaultSeconds, minSeconds), max) };
@@ -278,6 +283,7 @@ export class HolderService {
 
   /** Service items that accept this certificate, with what each would receive. */
   async serviceItemsFor(credential: string, licenseCode: string): Promise<ServiceItemListResponse> {
+    await this.#deps.capabilities?.ready();
     const { record } = await this.ownRecord(credential, licenseCode);
     const [entry, directory] = await Promise.all([this.catalogue(record.license_item_code), this.serviceDirectory()]);
     const serviceItems: ServiceItemOption[] = directory

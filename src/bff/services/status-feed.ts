@@ -6,6 +6,7 @@ import type { AuthorisationStatusEvent } from '../../contract/bff.ts';
 import type { AuthCodeEvent } from '../../contract/upstream.ts';
 import type { AuthorisationStore } from '../store/authorisations.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import { UpstreamAbsentError } from '../upstream/errors.ts';
 
 export type StatusListener = (event: AuthorisationStatusEvent) => void;
 
@@ -51,7 +52,8 @@ export class StatusHub {
 }
 
 const FEED = 'license/auth_code/events';
-const MAX_BACKOFF_MS = 30_000;
+/** Short enough that live status resumes within 5 s of the upstream's return (issue 10). */
+const MAX_BACKOFF_MS = 3_000;
 
 export interface EventFeedOptions {
   upstream: UpstreamClient;
@@ -59,6 +61,8 @@ export interface EventFeedOptions {
   log: FastifyBaseLogger;
   /** Applies a batch of events; called in feed order. */
   onEvents: (events: AuthCodeEvent[]) => void;
+  /** The upstream answered as if it had no feed (the extension is gone): the loop ends. */
+  onAbsent?: () => void;
   /** Seconds the upstream may hold each poll open (at most 30). */
   waitSeconds?: number;
   now?: () => number;
@@ -101,8 +105,9 @@ export class UpstreamEventFeed {
   /** Aborts the poll in flight and waits for the loop to end. */
   async stop(): Promise<void> {
     this.#abort?.abort();
-    await this.#running;
+    const running = this.#running;
     this.#running = null;
+    await running;
     this.#healthy = false;
   }
 
@@ -126,6 +131,12 @@ export class UpstreamEventFeed {
         if (result.events.length === 0 && now() - started < 200) await pause(1000, signal);
       } catch (err) {
         if (signal.aborted) break;
+        if (err instanceof UpstreamAbsentError) {
+          // Not an outage: this upstream has no feed. Stop asking; capabilities say why, once.
+          this.#healthy = false;
+          this.#o.onAbsent?.();
+          break;
+        }
         failures += 1;
         this.#healthy = false;
         // One warning per outage; the retries stay quiet until it recovers.

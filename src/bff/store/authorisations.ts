@@ -52,6 +52,16 @@ export const AUTHORISATION_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Crash safety and durable expiry (issue 10): the codes license/holder minted are written down
+    // before anything else happens to them, and the holder's credential is kept only while a code
+    // still has to be withdrawn upstream (at a shorter chosen expiry, or after a crash).
+    id: 'authorisations-002',
+    sql: `
+      ALTER TABLE holder_authorisations ADD COLUMN revoke_credential TEXT;
+      ALTER TABLE holder_authorisations ADD COLUMN spare_codes TEXT;
+    `,
+  },
 ];
 
 /** The index behind byAuthCodeHash (sha256_hex is registered by openBffDb). */
@@ -79,11 +89,16 @@ export interface AuthorisationRow {
   code_expires_at: number;
   upstream_revoked: number;
   closed_at: number | null;
+  /** The holder's credential, kept only while this record still owes an upstream revoke. */
+  revoke_credential: string | null;
+  /** JSON list of codes license/holder minted beside the chosen one, until they are revoked. */
+  spare_codes: string | null;
 }
 
 export type NewClaim = Pick<
   AuthorisationRow,
   'id' | 'sub' | 'idempotency_key' | 'request_fingerprint' | 'license_code' | 'license_name' | 'service_item_code' | 'service_item_name' | 'org_name' | 'org_code' | 'created_at'
+  | 'revoke_credential'
 >;
 
 export interface RedemptionInput {
@@ -117,12 +132,18 @@ export class AuthorisationStore {
     this.#st = {
       claim: db.prepare(`INSERT OR IGNORE INTO holder_authorisations
         (id, sub, idempotency_key, request_fingerprint, state, license_code, license_name, service_item_code, service_item_name, org_name, org_code,
-         auth_code, created_at, expires_at, code_expires_at)
+         auth_code, created_at, expires_at, code_expires_at, revoke_credential)
         VALUES (@id, @sub, @idempotency_key, @request_fingerprint, 'pending', @license_code, @license_name, @service_item_code, @service_item_name,
-         @org_name, @org_code, NULL, @created_at, @created_at, @created_at)`),
+         @org_name, @org_code, NULL, @created_at, @created_at, @created_at, @revoke_credential)`),
+      minted: db.prepare(`UPDATE holder_authorisations SET auth_code = ?, spare_codes = ? WHERE id = ? AND state = 'pending'`),
+      spares: db.prepare('UPDATE holder_authorisations SET spare_codes = NULL WHERE id = ?'),
+      dropCredential: db.prepare('UPDATE holder_authorisations SET revoke_credential = NULL WHERE id = ?'),
+      setExpiry: db.prepare('UPDATE holder_authorisations SET expires_at = ? WHERE id = ?'),
+      pending: db.prepare<[], AuthorisationRow>(`SELECT * FROM holder_authorisations WHERE state = 'pending'`),
+      withSpares: db.prepare<[], AuthorisationRow>(`SELECT * FROM holder_authorisations WHERE state != 'pending' AND spare_codes IS NOT NULL`),
       release: db.prepare(`DELETE FROM holder_authorisations WHERE id = ? AND state = 'pending'`),
       activate: db.prepare(`UPDATE holder_authorisations SET state = 'active', auth_code = @auth_code, created_at = @created_at,
-        expires_at = @expires_at, code_expires_at = @code_expires_at WHERE id = @id AND state = 'pending'`),
+        expires_at = @expires_at, code_expires_at = @code_expires_at, revoke_credential = @revoke_credential WHERE id = @id AND state = 'pending'`),
       byKey: db.prepare<[string, string], AuthorisationRow>('SELECT * FROM holder_authorisations WHERE sub = ? AND idempotency_key = ?'),
       byId: db.prepare<[string], AuthorisationRow>('SELECT * FROM holder_authorisations WHERE id = ?'),
       byCode: db.prepare<[string], AuthorisationRow>('SELECT * FROM holder_authorisations WHERE auth_code = ?'),
@@ -131,7 +152,7 @@ export class AuthorisationStore {
       transition: db.prepare<[string, number, string, string]>(
         'UPDATE holder_authorisations SET state = ?, closed_at = COALESCE(closed_at, ?) WHERE id = ? AND state IN (SELECT value FROM json_each(?))',
       ),
-      upstreamRevoked: db.prepare('UPDATE holder_authorisations SET upstream_revoked = 1 WHERE id = ?'),
+      upstreamRevoked: db.prepare('UPDATE holder_authorisations SET upstream_revoked = 1, revoke_credential = NULL WHERE id = ?'),
       addRedemption: db.prepare(`INSERT OR IGNORE INTO holder_redemptions (redemption_key, authorisation_id, interface, system_name, org_name, operator_name, at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       redemptions: db.prepare<[string], RedemptionRow>('SELECT interface, system_name, org_name, operator_name, at FROM holder_redemptions WHERE authorisation_id = ? ORDER BY at, rowid'),
@@ -151,8 +172,36 @@ export class AuthorisationStore {
     this.#st.release.run(id);
   }
 
-  activate(id: string, v: { authCode: string; createdAt: number; expiresAt: number; codeExpiresAt: number }): void {
-    this.#st.activate.run({ id, auth_code: v.authCode, created_at: v.createdAt, expires_at: v.expiresAt, code_expires_at: v.codeExpiresAt });
+  /** What license/holder minted, written down before the codes are used or revoked (crash safety). */
+  recordMinted(id: string, authCode: string | null, spareCodes: string[]): void {
+    this.#st.minted.run(authCode, spareCodes.length > 0 ? JSON.stringify(spareCodes) : null, id);
+  }
+
+  sparesRevoked(id: string): void {
+    this.#st.spares.run(id);
+  }
+
+  /** Records whose spare codes may still be alive upstream (a crash before they were revoked). */
+  withSpares(): AuthorisationRow[] {
+    return this.#st.withSpares.all();
+  }
+
+  /** Claims a crashed process left behind. */
+  pending(): AuthorisationRow[] {
+    return this.#st.pending.all();
+  }
+
+  dropCredential(id: string): void {
+    this.#st.dropCredential.run(id);
+  }
+
+  /** The code outlives a shorter choice the BFF can no longer enforce: the record says the truth. */
+  setExpiry(id: string, expiresAt: number): void {
+    this.#st.setExpiry.run(expiresAt, id);
+  }
+
+  activate(id: string, v: { authCode: string; createdAt: number; expiresAt: number; codeExpiresAt: number; revokeCredential: string | null }): void {
+    this.#st.activate.run({ id, auth_code: v.authCode, created_at: v.createdAt, expires_at: v.expiresAt, code_expires_at: v.codeExpiresAt, revoke_credential: v.revokeCredential });
   }
 
   byKey(sub: string, key: string): AuthorisationRow | undefined {

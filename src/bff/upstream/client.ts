@@ -3,25 +3,35 @@
 // turns the envelope into values or typed errors, so routes only see data or an error.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type {
-  ArchiveResult,
-  AuthCodeEventsResult,
-  AuthCodeUse,
-  ByFunctionRequest,
-  CatalogueEntry,
-  CurrentUser,
-  DataFields,
-  Envelope,
-  HolderRequest,
-  LicenseRecord,
-  LicenseRecordWire,
-  LicenseTokenResult,
-  ServiceItem,
-  UpstreamErrorCode,
+import Value from 'typebox/value';
+import {
+  ArchiveResultSchema,
+  AuthCodeEventSchema,
+  AuthCodeEventsResultSchema,
+  AuthCodeUseSchema,
+  CatalogueEntrySchema,
+  CurrentUserSchema,
+  LicenseByTokenResultSchema,
+  LicenseTokenResultSchema,
+  ServiceItemSchema,
+  UPSTREAM_ERROR_CODES,
+  type ArchiveResult,
+  type AuthCodeEventsResult,
+  type AuthCodeUse,
+  type ByFunctionRequest,
+  type CatalogueEntry,
+  type CurrentUser,
+  type Envelope,
+  type HolderRequest,
+  type LicenseByTokenResult,
+  type LicenseRecord,
+  type LicenseTokenResult,
+  type ServiceItem,
+  type UpstreamErrorCode,
 } from '../../contract/upstream.ts';
-import { UPSTREAM_ERROR_CODES } from '../../contract/upstream.ts';
 import type { Config, UpstreamAccount } from '../config.ts';
-import { UpstreamError, UpstreamUnavailableError } from './errors.ts';
+import { UpstreamAbsentError, UpstreamError, UpstreamUnavailableError, malformedAnswer } from './errors.ts';
+import { readAs, readListAs, readRecord, readRecords } from './read.ts';
 import { signingHeaders } from './signing.ts';
 
 export type SigningMode = Config['upstream']['signing'];
@@ -39,8 +49,13 @@ export interface UpstreamClientOptions {
   log: FastifyBaseLogger;
   /** The network edge; tests wrap it to count or break calls. */
   fetch?: typeof fetch;
-  /** Pauses before each retry of a failed GET. */
+  /** Pauses before each retry of a failed read. */
   retryDelaysMs?: readonly number[];
+  /**
+   * Called after each (re)connection: every login, and the first answer after a transport
+   * failure. The capability probe runs again then, since the upstream may have changed.
+   */
+  onReconnect?: () => void;
 }
 
 export interface CallOptions {
@@ -50,6 +65,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the configured timeout for this call. */
   timeoutMs?: number;
+  /** A POST that only reads (license/webpage, uses): retried on transient failures like a GET. */
+  read?: boolean;
 }
 
 export interface RequestSpec {
@@ -117,6 +134,8 @@ export class UpstreamClient {
   readonly #closing = new AbortController();
   #token: SessionToken | null = null;
   #login: Promise<string> | null = null;
+  /** The last call failed in transport: the next answer is a reconnection. */
+  #failing = false;
 
   constructor(opts: UpstreamClientOptions) {
     this.#opts = opts;
@@ -151,7 +170,7 @@ export class UpstreamClient {
         app_secret: account.appSecret,
         account: account.account,
         password: account.password,
-      }, {});
+      }, { read: true }); // a failed login changed nothing: safe to repeat, like a read
     } catch (err) {
       if (err instanceof UpstreamError) {
         this.#opts.log.error({ upstream: this.name, code: err.code }, 'upstream login refused');
@@ -167,6 +186,7 @@ export class UpstreamClient {
     const margin = Math.min(60_000, ttlMs * 0.1);
     this.#token = { value: env.access_token, renewAt: started + ttlMs - margin };
     this.#opts.log.info({ upstream: this.name, expires_in: Math.round(ttlMs / 1000) }, 'upstream session established');
+    this.#opts.onReconnect?.();
     return env.access_token;
   }
 
@@ -200,7 +220,7 @@ export class UpstreamClient {
 
   async #send<T>(method: 'GET' | 'POST', path: string, query: UpstreamQuery, body: object | undefined, opts: CallOptions): Promise<Envelope<T>> {
     // Only reads are repeated: a write that timed out may have happened.
-    const attempts = method === 'GET' ? this.#retryDelays.length + 1 : 1;
+    const attempts = method === 'GET' || opts.read ? this.#retryDelays.length + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#once<T>(method, path, query, body, opts);
@@ -250,7 +270,18 @@ export class UpstreamClient {
         timeout ? `no answer within ${timeoutMs} ms` : `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
       );
       done('warn', { error: failure.reason, detail: failure.detail, status }, 'upstream call failed');
+      this.#failing = true;
       throw failure;
+    }
+    if (this.#failing) {
+      this.#failing = false;
+      this.#opts.onReconnect?.();
+    }
+    // An interface the upstream does not have (an extension it lacks) answers as any unknown
+    // path: 404 with or without an envelope, a gateway's HTML page, or 405.
+    if (status === 404 || status === 405) {
+      done('debug', { status }, 'upstream has no such interface');
+      throw new UpstreamAbsentError(logPath.slice(1), status);
     }
 
     let env: unknown;
@@ -261,10 +292,12 @@ export class UpstreamClient {
     }
     if (!isEnvelope(env)) {
       const reason = status >= 500 ? 'http_status' : 'garbage';
+      if (reason === 'http_status') this.#failing = true;
       done('warn', { status, error: reason }, 'upstream answered something other than the envelope');
       throw new UpstreamUnavailableError(reason, `HTTP ${status} without an envelope`);
     }
     if (status >= 500) {
+      this.#failing = true;
       done('warn', { status, ack_code: env.ack_code }, 'upstream server error');
       throw new UpstreamUnavailableError('http_status', `HTTP ${status}`);
     }
@@ -282,46 +315,48 @@ export class UpstreamClient {
   }
 
   #dataOf<T>(env: Envelope<T>, what: string): T {
-    if (env.data === null || env.data === undefined) throw new UpstreamUnavailableError('garbage', `${what} answered without data`);
+    if (env.data === null || env.data === undefined) throw malformedAnswer(what, 'data');
     return env.data;
+  }
+
+  /** `auth_codes`, parallel to `data` (license/holder, license/auth). */
+  #authCodes(env: Envelope, count: number, what: string): string[] {
+    const codes = (env as { auth_codes?: unknown }).auth_codes ?? [];
+    if (!Array.isArray(codes) || codes.length !== count || !codes.every((c) => typeof c === 'string' && c !== '')) throw malformedAnswer(what, 'auth_codes');
+    return codes as string[];
   }
 
   // ---- 6.6 holder authorisation ----
 
-  /** `license/webpage`: all the holder's issued and abolished certificates. */
+  /** `license/webpage`: all the holder's issued and abolished certificates. A read, so retried. */
   async webpage(credential: string, opts?: CallOptions): Promise<LicenseRecord[]> {
-    const env = await this.request<LicenseRecord[]>('POST', 'license/webpage', { body: { credential, cas_no: 'oidc' } }, opts);
-    return env.data ?? [];
+    const env = await this.request('POST', 'license/webpage', { body: { credential, cas_no: 'oidc' } }, { ...opts, read: true });
+    return readRecords(env.data, 'webpage');
   }
 
   /** `license/holder`: the holder's certificates this service item accepts, each with a fresh usage code. */
   async holder(req: Omit<HolderRequest, 'request_id'>, opts?: CallOptions): Promise<HolderResult> {
-    const env = await this.request<LicenseRecord[]>('POST', 'license/holder', { body: { cas_no: 'oidc', ...req } }, opts);
-    return { licenses: env.data ?? [], authCodes: ((env as unknown as { auth_codes?: string[] }).auth_codes) ?? [] };
+    const env = await this.request('POST', 'license/holder', { body: { cas_no: 'oidc', ...req } }, opts);
+    const licenses = readRecords(env.data, 'holder');
+    return { licenses, authCodes: this.#authCodes(env, licenses.length, 'holder') };
   }
 
-  /** `license/get_license`; `data_fields` arrives as a JSON string and is returned parsed. */
+  /** `license/get_license`; `data_fields` (a JSON string per the spec, or an object) comes back parsed. */
   async getLicense(authCode: string, opts?: CallOptions): Promise<LicenseRecord> {
-    const env = await this.request<LicenseRecordWire>('GET', 'license/get_license', { query: { auth_code: authCode } }, opts);
-    const wire = this.#dataOf(env, 'get_license');
-    let fields: DataFields;
-    try {
-      fields = typeof wire.data_fields === 'string' ? (JSON.parse(wire.data_fields) as DataFields) : (wire.data_fields as DataFields);
-    } catch {
-      throw new UpstreamUnavailableError('garbage', 'get_license data_fields is not JSON');
-    }
-    return { ...wire, data_fields: fields ?? {} };
+    const env = await this.request('GET', 'license/get_license', { query: { auth_code: authCode } }, opts);
+    return readRecord(this.#dataOf(env, 'get_license'), 'get_license');
   }
 
   /** `license/token`: a `license_access_token` for the mobile view. */
   async token(authCode: string, opts?: CallOptions): Promise<LicenseTokenResult> {
-    return this.#dataOf(await this.request<LicenseTokenResult>('GET', 'license/token', { query: { auth_code: authCode } }, opts), 'token');
+    const env = await this.request('GET', 'license/token', { query: { auth_code: authCode } }, opts);
+    return readAs(LicenseTokenResultSchema, this.#dataOf(env, 'token'), 'token');
   }
 
   /** `license/archive`: the signed file, base64. */
   async archive(authCode: string, o: { fileType?: 'pdf'; showSensitive?: boolean } = {}, opts?: CallOptions): Promise<ArchiveResult> {
     const query = { auth_code: authCode, file_type: o.fileType ?? 'pdf', show_sensitive_data: o.showSensitive ?? false };
-    return this.#dataOf(await this.request<ArchiveResult>('GET', 'license/archive', { query }, opts), 'archive');
+    return readAs(ArchiveResultSchema, this.#dataOf(await this.request('GET', 'license/archive', { query }, opts), 'archive'), 'archive');
   }
 
   /** Extension `license/auth_code/revoke`: the holder withdraws a usage code. */
@@ -329,43 +364,53 @@ export class UpstreamClient {
     await this.request('POST', 'license/auth_code/revoke', { body: { auth_code: authCode, credential } }, opts);
   }
 
-  /** Extension `license/auth_code/uses`: every redemption of the holder's codes. */
+  /** Extension `license/auth_code/uses`: every redemption of the holder's codes. A read, so retried. */
   async uses(credential: string, opts?: CallOptions): Promise<AuthCodeUse[]> {
-    const env = await this.request<AuthCodeUse[]>('POST', 'license/auth_code/uses', { body: { credential } }, opts);
-    return env.data ?? [];
+    const env = await this.request('POST', 'license/auth_code/uses', { body: { credential } }, { ...opts, read: true });
+    return readListAs(AuthCodeUseSchema, env.data, 'uses');
   }
 
   /**
    * Extension `license/auth_code/events` (long poll). The timeout covers the wait plus the usual
-   * allowance, so a quiet feed is not mistaken for a dead service.
+   * allowance, so a quiet feed is not mistaken for a dead service. Events of a kind this client
+   * does not know are skipped.
    */
   async events(since: string | undefined, waitSeconds: number, opts: CallOptions = {}): Promise<AuthCodeEventsResult> {
     const wait = Math.max(0, Math.min(30, Math.floor(waitSeconds)));
-    const env = await this.request<AuthCodeEventsResult>('GET', 'license/auth_code/events', { query: { since, wait } }, {
+    const env = await this.request('GET', 'license/auth_code/events', { query: { since, wait } }, {
       ...opts,
       timeoutMs: (opts.timeoutMs ?? this.#opts.timeoutMs) + wait * 1000,
     });
-    return this.#dataOf(env, 'events');
+    const result = readAs(AuthCodeEventsResultSchema, this.#dataOf(env, 'events'), 'events');
+    const known = result.events.filter((e) => Value.Check(AuthCodeEventSchema, Value.Default(AuthCodeEventSchema, Value.Clone(e))));
+    return { next: result.next, events: known.map((e, i) => readAs(AuthCodeEventSchema, e, `events[${i}]`)) };
+  }
+
+  /** Extension `license/license_by_token`: the record behind a license_access_token. */
+  async licenseByToken(token: string, opts?: CallOptions): Promise<LicenseByTokenResult> {
+    const env = await this.request('GET', 'license/license_by_token', { query: { license_access_token: token } }, opts);
+    const result = readAs(LicenseByTokenResultSchema, this.#dataOf(env, 'license_by_token'), 'license_by_token');
+    return { ...result, license: readRecord(result.license, 'license_by_token.license') };
   }
 
   // ---- 6.2 / 6.3 reference data ----
 
   /** `service_item/list`: an organisation's service items (事项); all of them when no org is given. */
   async serviceItems(orgCode?: string, opts?: CallOptions): Promise<ServiceItem[]> {
-    const env = await this.request<ServiceItem[]>('GET', 'service_item/list', { query: { org_code: orgCode, type: 0 } }, opts);
-    return env.data ?? [];
+    const env = await this.request('GET', 'service_item/list', { query: { org_code: orgCode, type: 0 } }, opts);
+    return readListAs(ServiceItemSchema, env.data, 'service_item/list') as ServiceItem[];
   }
 
   /** `catalog/{license_item_code}` */
   async catalogEntry(licenseItemCode: string, opts?: CallOptions): Promise<CatalogueEntry> {
-    const env = await this.request<CatalogueEntry>('GET', `catalog/${encodeURIComponent(licenseItemCode)}`, {}, opts);
-    return this.#dataOf(env, 'catalog');
+    const env = await this.request('GET', `catalog/${encodeURIComponent(licenseItemCode)}`, {}, opts);
+    return readAs(CatalogueEntrySchema, this.#dataOf(env, 'catalog'), 'catalog');
   }
 
   /** `catalog/list` */
   async catalogList(page: { pageIndex?: number; pageSize?: number } = {}, opts?: CallOptions): Promise<CatalogueList> {
-    const env = await this.request<CatalogueEntry[]>('GET', 'catalog/list', { query: { page_index: page.pageIndex, page_size: page.pageSize } }, opts);
-    const entries = env.data ?? [];
+    const env = await this.request('GET', 'catalog/list', { query: { page_index: page.pageIndex, page_size: page.pageSize } }, opts);
+    const entries = readListAs(CatalogueEntrySchema, env.data, 'catalog/list');
     return { entries, totalCount: typeof env.total_count === 'number' ? env.total_count : entries.length };
   }
 
@@ -373,18 +418,18 @@ export class UpstreamClient {
 
   /** `license/auth`: certificates of the given identity numbers that the service item accepts. */
   async auth(req: Omit<ByFunctionRequest, 'request_id'>, opts?: CallOptions): Promise<ByFunctionResult> {
-    const env = await this.request<LicenseRecord[]>('POST', 'license/auth', { body: req }, opts);
-    const licenses = env.data ?? [];
+    const env = await this.request('POST', 'license/auth', { body: req }, opts);
+    const licenses = readRecords(env.data, 'auth');
     return {
       licenses,
-      authCodes: ((env as unknown as { auth_codes?: string[] }).auth_codes) ?? [],
+      authCodes: this.#authCodes(env, licenses.length, 'auth'),
       totalCount: typeof env.total_count === 'number' ? env.total_count : licenses.length,
     };
   }
 
   /** `security/get_current_user`: who this access system is upstream. */
   async currentUser(opts?: CallOptions): Promise<CurrentUser> {
-    return this.#dataOf(await this.request<CurrentUser>('GET', 'security/get_current_user', {}, opts), 'get_current_user');
+    return readAs(CurrentUserSchema, this.#dataOf(await this.request('GET', 'security/get_current_user', {}, opts), 'get_current_user'), 'get_current_user');
   }
 
   /** `security/logout`: ends the upstream session; the next call logs in again. */
@@ -412,10 +457,10 @@ export class UpstreamClient {
 }
 
 /** The two access systems the BFF speaks as: the holder app, and the counter. */
-export function createUpstreamClients(config: Config, log: FastifyBaseLogger, options: { fetch?: typeof fetch } = {}): { holder: UpstreamClient; counter: UpstreamClient } {
+export function createUpstreamClients(config: Config, log: FastifyBaseLogger, options: { fetch?: typeof fetch; onReconnect?: () => void } = {}): { holder: UpstreamClient; counter: UpstreamClient } {
   const common = { apiRoot: config.upstream.url, signing: config.upstream.signing, timeoutMs: config.upstream.timeoutMs, fetch: options.fetch };
   return {
-    holder: new UpstreamClient({ ...common, name: 'holder', account: config.upstream.holder, log }),
+    holder: new UpstreamClient({ ...common, name: 'holder', account: config.upstream.holder, log, onReconnect: options.onReconnect }),
     counter: new UpstreamClient({ ...common, name: 'counter', account: config.upstream.counter, log }),
   };
 }

@@ -34,6 +34,29 @@ export class UpstreamUnavailableError extends ApiError {
   }
 }
 
+/**
+ * The upstream has no such interface (HTTP 404 or 405, with or without an envelope, or a
+ * gateway's HTML page): an extension it does not offer. Callers that use an extension catch this
+ * and carry on without it; anywhere else it is the service's fault (502).
+ */
+export class UpstreamAbsentError extends ApiError {
+  constructor(
+    /** The path relative to the API root, e.g. `license/auth_code/revoke`. */
+    readonly path: string,
+    readonly status: number,
+  ) {
+    super(502, 'UPSTREAM_ERROR', '电子证照共享服务不提供该功能');
+    this.name = 'UpstreamAbsentError';
+  }
+}
+
+/** An answer whose shape breaks the contract (a required field missing or of the wrong type). */
+export function malformedAnswer(what: string, field: string): UpstreamUnavailableError {
+  const err = new UpstreamUnavailableError('garbage', `${what} answered without a valid ${field}`);
+  err.message = `电子证照共享服务返回的数据缺少或错填字段 ${field}，请稍后再试`;
+  return err;
+}
+
 function unavailableMessage(reason: UnavailableReason): string {
   if (reason === 'timeout') return '电子证照共享服务响应超时，请稍后再试';
   if (reason === 'garbage') return '电子证照共享服务返回了无法识别的结果，请稍后再试';

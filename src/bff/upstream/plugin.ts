@@ -2,6 +2,7 @@
 // app.counterUpstream) and ends their upstream sessions when the BFF closes.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
+import { UpstreamCapabilities } from './capabilities.ts';
 import { createUpstreamClients } from './client.ts';
 
 export interface UpstreamPluginOptions {
@@ -10,9 +11,18 @@ export interface UpstreamPluginOptions {
 }
 
 export async function upstreamPlugin(app: FastifyInstance, config: Config, options: UpstreamPluginOptions = {}): Promise<void> {
-  const { holder, counter } = createUpstreamClients(config, app.log, options);
+  let capabilities: UpstreamCapabilities | null = null;
+  // A reconnection may mean a different upstream (a redeploy, a failover): probe again.
+  const { holder, counter } = createUpstreamClients(config, app.log, { ...options, onReconnect: () => void capabilities?.refresh() });
+  capabilities = new UpstreamCapabilities({ holder, counter, configured: config.upstream.extensions, log: app.log.child({ feature: 'capabilities' }) });
   app.decorate('upstream', holder);
   app.decorate('counterUpstream', counter);
+  app.decorate('upstreamCapabilities', capabilities);
+  // onListen: the embedded sandbox answers on this very server only once it listens.
+  const caps = capabilities;
+  app.addHook('onListen', async () => {
+    void caps.start();
+  });
   // preClose: the embedded sandbox is reached over this very server, which onClose has already shut.
   app.addHook('preClose', async () => {
     await Promise.allSettled([holder.close(), counter.close()]);

@@ -1,9 +1,14 @@
 // GET /api/session, POST /api/session/extend, POST /auth/logout.
-import type { SessionInfo } from '@contract/bff';
+import type { ServiceCapabilities, SessionInfo } from '@contract/bff';
 import { getJson, http, postJson } from './http';
 
 export function fetchSession(): Promise<SessionInfo> {
   return getJson<SessionInfo>('/session');
+}
+
+/** What the sharing service behind the BFF can do (revoke, reported uses, live status, mobile view). */
+export function fetchCapabilities(): Promise<ServiceCapabilities> {
+  return getJson<ServiceCapabilities>('/capabilities');
 }
 
 export function extendSession(): Promise<SessionInfo> {

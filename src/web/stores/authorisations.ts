@@ -6,8 +6,10 @@ import type {
   CreateAuthorisationRequest,
   HistoryEntry,
   LicenseDetail,
+  ServiceCapabilities,
   ServiceItemListResponse,
 } from '@contract/bff';
+import { fetchCapabilities } from '../api/session';
 import {
   createAuthorisation,
   fetchAuthorisation,
@@ -46,6 +48,22 @@ export const useAuthorisationsStore = defineStore('authorisations', () => {
   /** Device clock minus server clock, ms, measured on creation; 0 when within 2 s. */
   const clockOffsetMs = ref(0);
   const history = ref<HistoryEntry[]>([]);
+  /** False when the service does not report uses: history is this app's own records only. */
+  const usesReported = ref(true);
+  /** What the service can do; null until known, and then nothing is offered that might not work. */
+  const capabilities = ref<ServiceCapabilities | null>(null);
+  let capabilitiesLoad: Promise<ServiceCapabilities | null> | null = null;
+
+  function loadCapabilities(): Promise<ServiceCapabilities | null> {
+    capabilitiesLoad ??= fetchCapabilities().then(
+      (c) => (capabilities.value = c),
+      () => {
+        capabilitiesLoad = null;
+        return null;
+      },
+    );
+    return capabilitiesLoad;
+  }
 
   function put(a: Authorisation): Authorisation {
     byId.value[a.id] = a;
@@ -109,11 +127,12 @@ export const useAuthorisationsStore = defineStore('authorisations', () => {
   }
 
   async function loadHistory(licenseCode?: string): Promise<HistoryEntry[]> {
-    const { entries } = await fetchHistory(licenseCode);
+    const { entries, usesReported: reported } = await fetchHistory(licenseCode);
+    usesReported.value = reported !== false;
     // The BFF orders them (newest first, at the upstream's one-second precision); keep that order.
     history.value = entries;
     return history.value;
   }
 
-  return { byId, clockOffsetMs, history, loadConsentOptions, create, load, applyStatus, renew, revoke, loadHistory };
+  return { byId, clockOffsetMs, history, usesReported, capabilities, loadCapabilities, loadConsentOptions, create, load, applyStatus, renew, revoke, loadHistory };
 });

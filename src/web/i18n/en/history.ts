@@ -13,6 +13,7 @@ export const history: LazyMessages['history'] = {
   redeemed: '{org} used your certificate',
   byFunctionTitle: '{org} checked your certificate by function',
   byFunctionNote: 'A check in the course of official duties, which needs no authorisation',
+  usesNotReported: 'This service does not report uses of your certificates: only the authorisations you made in this app are listed.',
   license: 'Certificate: {name}',
   item: 'Service: {name}',
   system: 'System: {name}',

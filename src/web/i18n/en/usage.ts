@@ -19,6 +19,8 @@ export const usage: LazyMessages['usage'] = {
     validityLegend: 'How long the authorisation lasts',
     validityNote: 'The authorisation lasts {duration} and then ends by itself.',
     revokeNote: 'You can revoke it at any time in Usage history.',
+    noRevokeNote: 'This service cannot withdraw a code: once created, it stays valid until it expires. Show it only at the service counter.',
+    fixedValidity: 'The code is valid for {duration}, as set by the e-certificate sharing service; it cannot be shortened.',
     sensitiveHeading: 'Sensitive personal information',
     sensitiveExplain: '{fields} is sensitive personal information and needs your separate consent.',
     sensitiveConsent: 'I separately consent to give {org} sensitive personal information such as {fields}',
@@ -69,6 +71,8 @@ export const usage: LazyMessages['usage'] = {
     history: 'Usage history',
     loadError: 'Could not load the usage code',
     liveOffline: 'Live status interrupted, reconnecting',
+    noRevoke: 'The code is valid until {time} and cannot be withdrawn.',
+    noLive: 'Use is confirmed at the counter; this service does not report uses.',
     status: {
       active: 'Waiting',
       used: 'Used',

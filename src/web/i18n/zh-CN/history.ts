@@ -11,6 +11,7 @@ export const history = {
   redeemed: '{org} 使用了您的证照',
   byFunctionTitle: '{org} 依职能查验了您的证照',
   byFunctionNote: '依法履职查验，无需您的授权',
+  usesNotReported: '本服务不回传证照的使用情况：这里只列出您在本应用中的授权记录。',
   license: '证照：{name}',
   item: '事项：{name}',
   system: '系统：{name}',

@@ -17,6 +17,8 @@ export const usage = {
     validityLegend: '授权有效时长',
     validityNote: '授权在 {duration} 内有效，到期自动失效。',
     revokeNote: '您可以随时在「用证记录」中撤销本次授权。',
+    noRevokeNote: '本服务不支持撤回用证码：用证码生成后，在有效期结束前一直有效，请只向办事窗口出示。',
+    fixedValidity: '用证码有效期为 {duration}，由电子证照共享服务设定，不能缩短。',
     sensitiveHeading: '敏感个人信息',
     sensitiveExplain: '其中 {fields} 属于敏感个人信息，需要您单独同意才能提供。',
     sensitiveConsent: '我单独同意向 {org} 提供{fields}等敏感个人信息',
@@ -67,6 +69,8 @@ export const usage = {
     history: '查看用证记录',
     loadError: '无法加载用证码',
     liveOffline: '实时状态暂时中断，正在重新连接',
+    noRevoke: '用证码在 {time} 前有效，不能撤回。',
+    noLive: '是否已使用以办事窗口确认为准；本服务不回传使用情况。',
     status: {
       active: '待使用',
       used: '已使用',
