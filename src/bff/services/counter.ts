@@ -38,7 +38,8 @@ export const BY_FUNCTION_PAGE_SIZE = 10;
 const REFUSALS: Partial<Record<UpstreamError['code'], [number, string]>> = {
   AUTH_CODE_EXPIRED: [410, '该用证码已过期，请持证人在手机上刷新用证码后重新出示'],
   AUTH_CODE_REVOKED: [410, '该用证码已被持证人撤销，请持证人重新授权'],
-  AUTH_CODE_BOUND_TO_OTHER_SYSTEM: [409, '该用证码已被其他单位使用，请持证人重新授权'],
+  // 6.6: either another system redeemed it first, or the holder authorised it for another organisation.
+  AUTH_CODE_BOUND_TO_OTHER_SYSTEM: [409, '该用证码不能在本单位使用：它已被其他单位使用，或持证人授权的是其他单位，请持证人重新授权'],
   AUTH_CODE_INVALID: [409, '用证码无效，请重新扫码或核对输入；如仍无效，请持证人重新授权'],
 };
 

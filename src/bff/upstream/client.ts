@@ -56,6 +56,8 @@ export interface UpstreamClientOptions {
    * failure. The capability probe runs again then, since the upstream may have changed.
    */
   onReconnect?: () => void;
+  /** DB11/T 2290 6.6 `cas_no` sent with the holder's credential: the type of its login source (IDP_CAS_NO). */
+  casNo?: string;
 }
 
 export interface CallOptions {
@@ -330,13 +332,13 @@ export class UpstreamClient {
 
   /** `license/webpage`: all the holder's issued and abolished certificates. A read, so retried. */
   async webpage(credential: string, opts?: CallOptions): Promise<LicenseRecord[]> {
-    const env = await this.request('POST', 'license/webpage', { body: { credential, cas_no: 'oidc' } }, { ...opts, read: true });
+    const env = await this.request('POST', 'license/webpage', { body: { credential, cas_no: this.#opts.casNo ?? 'oidc' } }, { ...opts, read: true });
     return readRecords(env.data, 'webpage');
   }
 
   /** `license/holder`: the holder's certificates this service item accepts, each with a fresh usage code. */
   async holder(req: Omit<HolderRequest, 'request_id'>, opts?: CallOptions): Promise<HolderResult> {
-    const env = await this.request('POST', 'license/holder', { body: { cas_no: 'oidc', ...req } }, opts);
+    const env = await this.request('POST', 'license/holder', { body: { cas_no: this.#opts.casNo ?? 'oidc', ...req } }, opts);
     const licenses = readRecords(env.data, 'holder');
     return { licenses, authCodes: this.#authCodes(env, licenses.length, 'holder') };
   }
@@ -458,7 +460,7 @@ export class UpstreamClient {
 
 /** The two access systems the BFF speaks as: the holder app, and the counter. */
 export function createUpstreamClients(config: Config, log: FastifyBaseLogger, options: { fetch?: typeof fetch; onReconnect?: () => void } = {}): { holder: UpstreamClient; counter: UpstreamClient } {
-  const common = { apiRoot: config.upstream.url, signing: config.upstream.signing, timeoutMs: config.upstream.timeoutMs, fetch: options.fetch };
+  const common = { apiRoot: config.upstream.url, signing: config.upstream.signing, timeoutMs: config.upstream.timeoutMs, fetch: options.fetch, casNo: config.idp.casNo };
   return {
     holder: new UpstreamClient({ ...common, name: 'holder', account: config.upstream.holder, log, onReconnect: options.onReconnect }),
     counter: new UpstreamClient({ ...common, name: 'counter', account: config.upstream.counter, log }),
