@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryResponse, LicenseDetail, LicenseListResponse, ServiceCapabilities } from '../../src/contract/bff.ts';
 import { BffClient } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
-import { freePort } from '../support/sandbox-server.ts';
+import { freePort, startSandbox, type RunningSandbox } from '../support/sandbox-server.ts';
 
 // A standard-only license-app/v1 written here from the spec's text, not from our sandbox: its
 // missing extensions answer as gateways do (an HTML 404, a 405, an envelope 404, a bare 404),
@@ -14,6 +14,8 @@ const ITEM = '100010601000021135110000';
 let webpageMode: 'ok' | 'missing-field' = 'ok';
 let stub: Server;
 let stack: BffStack;
+/** Only its identity provider is used: a production BFF signs holders in at a real provider. */
+let idp: RunningSandbox;
 let zhangsan: BffClient;
 
 const envelope = (data: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({
@@ -60,10 +62,18 @@ beforeAll(async () => {
   });
   const port = await freePort();
   await new Promise<void>((resolve) => stub.listen(port, '127.0.0.1', resolve));
+  const bffPort = await freePort();
+  const bffOrigin = `http://127.0.0.1:${bffPort}`;
+  idp = await startSandbox({
+    extraClients: [{ client_id: 'prod-bff', client_secret: 'prod-bff-secret', redirect_uris: [`${bffOrigin}/auth/callback`], post_logout_redirect_uris: [`${bffOrigin}/login`] }],
+  });
   stack = await startBffStack({
+    port: bffPort,
     captureLogs: true,
     env: {
       UPSTREAM_URL: `http://127.0.0.1:${port}/license-app/v1`, UPSTREAM_APP_KEY: 'k', UPSTREAM_APP_SECRET: 's', UPSTREAM_ACCOUNT: 'a', UPSTREAM_PASSWORD: 'p',
+      COUNTER_UPSTREAM_APP_KEY: 'ck', COUNTER_UPSTREAM_APP_SECRET: 'cs', COUNTER_UPSTREAM_ACCOUNT: 'ca', COUNTER_UPSTREAM_PASSWORD: 'cp',
+      IDP_ISSUER: idp.issuer, IDP_CLIENT_ID: 'prod-bff', IDP_CLIENT_SECRET: 'prod-bff-secret',
     },
   });
   zhangsan = new BffClient(stack.origin);
@@ -71,6 +81,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
+  await idp?.close();
   stub?.closeAllConnections();
   await new Promise((r) => stub?.close(r));
 });
