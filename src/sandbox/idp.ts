@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from './demo-data.ts';
 import { ensureIdpSchema, purgeExpired, SqliteAdapter } from './idp-adapter.ts';
 import { IDP_CSP, IDP_CSS, loginPage, logoutPage, messagePage } from './idp-views.ts';
+import { cachedVerifier, watchProvider } from './credential-cache.ts';
 
 // The development unified identity platform (统一身份认证平台): a real OpenID Provider
 // (oidc-provider 8) mounted inside Fastify. Its access tokens are the holder `credential` of
@@ -314,6 +315,8 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
     await next();
   });
   provider.on('server_error', (_ctx, err: Error) => app.log.error({ err: { name: err.name, message: err.message } }, 'idp server error'));
+  // Lets this process's credential verifier remember answers briefly; logout and revocation forget them.
+  const unwatchCredentials = watchProvider(issuer, provider);
 
   const purgeFailures = db.prepare('DELETE FROM idp_login_failure WHERE at < ?');
   const purgeTimer = setInterval(() => {
@@ -323,6 +326,7 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
   purgeTimer.unref();
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);
+    unwatchCredentials();
     if (introspectionCredentials.get(issuer) === ownCredentials) introspectionCredentials.delete(issuer);
   });
 
@@ -463,7 +467,8 @@ export interface CredentialVerifierOptions {
 
 /**
  * Checks a holder credential (an access token of this provider) by RFC 7662 introspection over
- * HTTP on every call: nothing is cached, so a revoked or logged-out token fails at once.
+ * HTTP. When this process runs the provider, an answer is remembered for a few seconds
+ * (credential-cache.ts) and forgotten at any logout or revocation, so those still fail at once.
  * Resolves null for an unknown, expired or revoked token or one without identity claims;
  * rejects when the provider cannot be reached.
  */
@@ -490,7 +495,7 @@ export function createCredentialVerifier(opts: CredentialVerifierOptions): (toke
     return endpoint;
   };
 
-  return async (token: string): Promise<HolderIdentity | null> => {
+  return cachedVerifier(issuer, async (token: string, expiresAt: (ms: number) => void): Promise<HolderIdentity | null> => {
     if (typeof token !== 'string' || !/^[\x21-\x7e]{16,4096}$/.test(token)) return null;
     const { clientId, clientSecret } = credentials();
     const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
@@ -509,6 +514,7 @@ export function createCredentialVerifier(opts: CredentialVerifierOptions): (toke
     if (body.token_type !== 'Bearer') return null;
     if (normIssuer(str('iss') ?? '') !== issuer) return null;
     if (typeof body.exp !== 'number' || body.exp * 1000 <= Date.now()) return null;
+    expiresAt(body.exp * 1000);
     const sub = str('sub');
     const name = str('name');
     const identityType = str('identity_type');
@@ -525,5 +531,5 @@ export function createCredentialVerifier(opts: CredentialVerifierOptions): (toke
       ...(str('org_name') ? { org_name: str('org_name') } : {}),
       ...(str('org_code') ? { org_code: str('org_code') } : {}),
     };
-  };
+  });
 }
