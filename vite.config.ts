@@ -1,4 +1,6 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type ChunkMetadata, type Plugin, type Rolldown } from 'vite';
+
+type OutputChunk = Rolldown.OutputChunk & { viteMetadata?: ChunkMetadata };
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
 
@@ -20,10 +22,52 @@ function axiosWithoutFetchAdapter(): Plugin {
   };
 }
 
+// The landing route's code is a lazy chunk (the router imports each page on demand), so the
+// browser would only learn of it after the entry has run and the session guard has answered.
+// Naming it in index.html lets it download beside the entry (issue 11); its CSS is preloaded,
+// not applied, so other routes render exactly as before.
+function preloadLandingRoute(pageSuffix: string): Plugin {
+  return {
+    name: 'preload-landing-route',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const bundle = ctx.bundle;
+        if (!bundle) return [];
+        const chunks = Object.values(bundle).filter((o): o is OutputChunk => o.type === 'chunk');
+        const page = chunks.find((c) => c.facadeModuleId?.replaceAll('\\', '/').endsWith(pageSuffix));
+        const entry = chunks.find((c) => c.isEntry);
+        if (!page || !entry) return [];
+        // The page and what it imports statically, minus what the entry already brings.
+        const byName = new Map(chunks.map((c) => [c.fileName, c]));
+        const have = new Set<string>([entry.fileName, ...entry.imports]);
+        const files: string[] = [];
+        const css = new Set<string>();
+        const visit = (chunk: OutputChunk) => {
+          if (have.has(chunk.fileName)) return;
+          have.add(chunk.fileName);
+          files.push(chunk.fileName);
+          for (const c of chunk.viteMetadata?.importedCss ?? []) css.add(c);
+          for (const name of chunk.imports) {
+            const next = byName.get(name);
+            if (next) visit(next);
+          }
+        };
+        visit(page);
+        return [
+          ...files.map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${f}` }, injectTo: 'head' as const })),
+          ...[...css].map((f) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', href: `/${f}` }, injectTo: 'head' as const })),
+        ];
+      },
+    },
+  };
+}
+
 const bff = process.env.BFF_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [vue(), axiosWithoutFetchAdapter()],
+  plugins: [vue(), axiosWithoutFetchAdapter(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
   define: {
     // The app is written with <script setup> only; Vue's Options API and devtools hooks are
     // ~4 KB gzip of runtime nobody calls.
