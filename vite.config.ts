@@ -1,23 +1,31 @@
 import { defineConfig, type ChunkMetadata, type Plugin, type Rolldown } from 'vite';
-
-type OutputChunk = Rolldown.OutputChunk & { viteMetadata?: ChunkMetadata };
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
 
-// axios picks its XHR adapter in browsers; its fetch adapter (~4 KB gzip) would only be
-// dead weight on the first screen. Resolving it to "unavailable" keeps axios's own fallback
-// logic intact (adapters answering null are skipped).
-function axiosWithoutFetchAdapter(): Plugin {
-  const stub = '\0axios-fetch-adapter-stub';
+type OutputChunk = Rolldown.OutputChunk & { viteMetadata?: ChunkMetadata };
+
+// Parts of axios the app never runs, resolved to stand-ins so they stay off the first screen:
+// - its fetch adapter (~4 KB gzip): browsers get the XHR adapter; one answering "unavailable"
+//   keeps axios's own fallback logic intact (adapters answering null are skipped);
+// - its document.cookie reader and writer, used only for the XSRF-TOKEN cookie convention: our
+//   session cookies are HttpOnly and the CSRF token travels from /api/session to a header
+//   (api/http.ts), so there is never a cookie for it to read.
+const AXIOS_STAND_INS = [
+  { importer: '/axios/lib/adapters/', source: /^\.\/fetch\.js$/, code: 'export const getFetch = () => null;\nexport default null;\n' },
+  { importer: '/axios/lib/', source: /(^|\/)helpers\/cookies\.js$|^\.\/cookies\.js$/, code: 'export default { write() {}, read: () => null, readAsync: async () => null, remove() {} };\n' },
+];
+
+function axiosWithoutUnusedParts(): Plugin {
   return {
-    name: 'axios-without-fetch-adapter',
+    name: 'axios-without-unused-parts',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (source === './fetch.js' && importer?.replaceAll('\\', '/').includes('/axios/lib/adapters/')) return stub;
-      return null;
+      const from = importer?.replaceAll('\\', '/') ?? '';
+      const i = AXIOS_STAND_INS.findIndex((s) => s.source.test(source) && from.includes(s.importer));
+      return i >= 0 ? `\0axios-stand-in:${i}` : null;
     },
     load(id) {
-      return id === stub ? 'export const getFetch = () => null;\nexport default null;\n' : null;
+      return id.startsWith('\0axios-stand-in:') ? AXIOS_STAND_INS[Number(id.slice('\0axios-stand-in:'.length))]?.code ?? null : null;
     },
   };
 }
@@ -67,7 +75,7 @@ function preloadLandingRoute(pageSuffix: string): Plugin {
 const bff = process.env.BFF_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [vue(), axiosWithoutFetchAdapter(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
+  plugins: [vue(), axiosWithoutUnusedParts(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
   define: {
     // The app is written with <script setup> only; Vue's Options API and devtools hooks are
     // ~4 KB gzip of runtime nobody calls.
@@ -82,6 +90,18 @@ export default defineConfig({
     // anyway; let Rollup split by route and keep the QR / scanner code in their own chunks.
     reportCompressedSize: false,
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // The wallet's small shared parts (its store and API module, the state badge, the
+            // elder switch, Vue's SFC helper) as one file: the landing page fetched them as five
+            // sub-kilobyte chunks, each with its own request and import/export preamble.
+            { name: 'wallet-shared', test: /src\/web\/(stores\/licenses|api\/licenses|components\/wallet\/LicenseStateBadge|components\/app\/AppElderSwitch)|plugin-vue:export-helper/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

@@ -27,7 +27,8 @@ declare module 'axios' {
 export const http = axios.create({
   baseURL: '/api',
   timeout: 20_000,
-  withCredentials: true,
+  // Same origin only (the BFF serves the page), so the browser sends the session cookie without
+  // `withCredentials`, in a portal's iframe too.
   headers: { Accept: 'application/json' },
 });
 

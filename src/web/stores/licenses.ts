@@ -15,29 +15,26 @@ export const useLicensesStore = defineStore('licenses', () => {
   /** When the cards last arrived (ms), so a page opened right after does not ask again. */
   let loadedAt = 0;
 
+  /** `early`: the first screen's request, sent before the session is known (a 401 is the guard's to handle). */
   function load(early = false): Promise<void> {
     controller?.abort();
     const mine = (controller = new AbortController());
     loading.value = true;
     error.value = null;
-    const run = (async () => {
-      try {
-        cards.value = await listLicenses(mine.signal, early);
+    return (inflight = listLicenses(mine.signal, early)
+      .then((list) => {
+        cards.value = list;
         loadedAt = Date.now();
-      } catch (err) {
-        if (mine.signal.aborted) return;
-        // Signed out: the guard sends the holder to sign in; nothing to show here.
-        if (early && err instanceof ApiRequestError && err.status === 401) return;
+      }, (err: unknown) => {
+        if (mine.signal.aborted || (early && (err as ApiRequestError).status === 401)) return;
         error.value = err instanceof ApiRequestError ? err : new ApiRequestError('INTERNAL', String(err), 0);
-      } finally {
+      })
+      .finally(() => {
         if (controller === mine) {
           loading.value = false;
           inflight = null;
         }
-      }
-    })();
-    inflight = run;
-    return run;
+      }));
   }
 
   /**
@@ -50,9 +47,7 @@ export const useLicensesStore = defineStore('licenses', () => {
 
   /** What the wallet calls on opening: the request already under way, or nothing if the cards are fresh. */
   function loadIfStale(maxAgeMs: number): Promise<void> {
-    if (inflight) return inflight;
-    if (cards.value !== null && Date.now() - loadedAt < maxAgeMs) return Promise.resolve();
-    return load();
+    return inflight ?? (cards.value && Date.now() - loadedAt < maxAgeMs ? Promise.resolve() : load());
   }
 
   async function loadDetail(licenseCode: string): Promise<LicenseDetail> {
