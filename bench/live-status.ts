@@ -82,12 +82,14 @@ try {
   // A counter system redeems a sample, a few per second, as counters would.
   const counter = await new SandboxClient(`${origin}/sandbox/license-app/v1`).login('counter-demo');
   const started = new Map<string, number>();
+  const answered = new Map<string, number>();
   const redeemFailures: string[] = [];
   const sample = codes.filter((_, i) => i % Math.max(1, Math.floor(codes.length / REDEEM)) === 0).slice(0, REDEEM);
   t0 = performance.now();
   await pooled(sample, 4, async (c) => {
     started.set(c.id, performance.now());
     const env = await counter.get('/license/get_license', { auth_code: c.authCode, operator_name: 'bench', biz_num: 'BENCH-1' });
+    answered.set(c.id, performance.now());
     if (env.ack_code !== 'SUCCESS') redeemFailures.push(env.errors[0]?.code ?? 'FAILURE');
   });
   // Wait (up to 10 s) for the last "used" to arrive.
@@ -96,9 +98,12 @@ try {
     await new Promise((r) => setTimeout(r, 50));
   }
   const latencies = sample.flatMap((c) => (usedAt.get(c.id) ?? []).map((at) => at - started.get(c.id)!)).sort((a, b) => a - b);
+  // The same deliveries counted from when the counter had its answer: the notification path alone.
+  const afterAnswer = sample.flatMap((c) => (usedAt.get(c.id) ?? []).map((at) => Math.max(0, at - answered.get(c.id)!))).sort((a, b) => a - b);
   const missing = sample.reduce((n, c) => n + (usedAt.has(c.id) ? 0 : 1), 0);
   console.log(`\nRedemption → "used" on the holder's stream (${sample.length} codes redeemed, ${latencies.length} stream deliveries, ${STREAMS} streams open):`);
-  console.log(`  p50 ${pct(latencies, 50).toFixed(0)} ms   p99 ${pct(latencies, 99).toFixed(0)} ms   max ${(latencies.at(-1) ?? NaN).toFixed(0)} ms   ${pct(latencies, 99) <= 1000 ? 'within' : 'OVER'} the 1 s aim`);
+  console.log(`  from the counter's call     p50 ${pct(latencies, 50).toFixed(0)} ms   p99 ${pct(latencies, 99).toFixed(0)} ms   max ${(latencies.at(-1) ?? NaN).toFixed(0)} ms   ${pct(latencies, 99) <= 1000 ? 'within' : 'OVER'} the 1 s aim`);
+  console.log(`  from the counter's answer   p50 ${pct(afterAnswer, 50).toFixed(0)} ms   p99 ${pct(afterAnswer, 99).toFixed(0)} ms`);
   console.log(`  codes with no delivery ${missing}; redemptions refused ${redeemFailures.length}${redeemFailures.length ? ` (${[...new Set(redeemFailures)].join(', ')})` : ''}; streams ended early ${streams.filter((s) => s.endedEarly).length}`);
 } finally {
   for (const s of streams) s.close();
