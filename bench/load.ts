@@ -45,7 +45,7 @@ async function pools(origins: string[], perOrigin: number): Promise<Map<string, 
 
 async function routeTable(title: string, origins: string[], bare: Server, targets: Target[], connections: number[], durationS: number, holderPools: Map<string, Holder[]>): Promise<void> {
   for (const c of connections) {
-    console.log(`\n${title}, ${c} connections, ${durationS} s each (3 slices, alternating with the bare route)`);
+    console.log(`\n${title}, ${c} connections, ${durationS} s each (alternating with the bare route in slices of ≥ 5 s)`);
     console.log(HEADER);
     const sets = origins.length > 1 ? [origins.slice(0, 1), origins] : [origins];
     const floors: Figures[] = [];

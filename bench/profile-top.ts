@@ -1,14 +1,23 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and by package, so the
-// top items can be pasted into docs/performance.md. Usage: node --import tsx bench/profile-top.ts FILE [N]
+// top items can be pasted into docs/performance.md.
+// Usage: node --import tsx bench/profile-top.ts FILE [N] [SKIP_S] (SKIP_S: ignore the first seconds, i.e. start-up)
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
-export function topItems(profile: Profile, n = 15): { functions: string[]; packages: string[] } {
+const IDLE = new Set(['(idle)', '(program)']);
+
+/** Shares of busy time (idle excluded), after the first `skipS` seconds. */
+export function topItems(profile: Profile, n = 15, skipS = 0): { functions: string[]; packages: string[] } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let t = 0;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < skipS * 1e6 || IDLE.has(byId.get(id)!.callFrame.functionName)) return;
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
   const fn = new Map<string, number>();
   const pkg = new Map<string, number>();
@@ -26,7 +35,7 @@ export function topItems(profile: Profile, n = 15): { functions: string[]; packa
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [file, n] = process.argv.slice(2);
-  const { functions, packages } = topItems(JSON.parse(readFileSync(file!, 'utf8')) as Profile, Number(n ?? 15));
-  console.log('self time by function:\n' + functions.join('\n') + '\n\nself time by package:\n' + packages.join('\n'));
+  const [file, n, skip] = process.argv.slice(2);
+  const { functions, packages } = topItems(JSON.parse(readFileSync(file!, 'utf8')) as Profile, Number(n ?? 15), Number(skip ?? 0));
+  console.log('share of busy time by function (self):\n' + functions.join('\n') + '\n\nby package:\n' + packages.join('\n'));
 }
