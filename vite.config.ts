@@ -1,21 +1,73 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type ChunkMetadata, type Plugin, type Rolldown } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
 
-// axios picks its XHR adapter in browsers; its fetch adapter (~4 KB gzip) would only be
-// dead weight on the first screen. Resolving it to "unavailable" keeps axios's own fallback
-// logic intact (adapters answering null are skipped).
-function axiosWithoutFetchAdapter(): Plugin {
-  const stub = '\0axios-fetch-adapter-stub';
+type OutputChunk = Rolldown.OutputChunk & { viteMetadata?: ChunkMetadata };
+
+// Parts of axios the app never runs, resolved to stand-ins so they stay off the first screen:
+// - its fetch adapter (~4 KB gzip): browsers get the XHR adapter; one answering "unavailable"
+//   keeps axios's own fallback logic intact (adapters answering null are skipped);
+// - its document.cookie reader and writer, used only for the XSRF-TOKEN cookie convention: our
+//   session cookies are HttpOnly and the CSRF token travels from /api/session to a header
+//   (api/http.ts), so there is never a cookie for it to read.
+const AXIOS_STAND_INS = [
+  { importer: '/axios/lib/adapters/', source: /^\.\/fetch\.js$/, code: 'export const getFetch = () => null;\nexport default null;\n' },
+  { importer: '/axios/lib/', source: /(^|\/)helpers\/cookies\.js$|^\.\/cookies\.js$/, code: 'export default { write() {}, read: () => null, readAsync: async () => null, remove() {} };\n' },
+];
+
+function axiosWithoutUnusedParts(): Plugin {
   return {
-    name: 'axios-without-fetch-adapter',
+    name: 'axios-without-unused-parts',
     enforce: 'pre',
     resolveId(source, importer) {
-      if (source === './fetch.js' && importer?.replaceAll('\\', '/').includes('/axios/lib/adapters/')) return stub;
-      return null;
+      const from = importer?.replaceAll('\\', '/') ?? '';
+      const i = AXIOS_STAND_INS.findIndex((s) => s.source.test(source) && from.includes(s.importer));
+      return i >= 0 ? `\0axios-stand-in:${i}` : null;
     },
     load(id) {
-      return id === stub ? 'export const getFetch = () => null;\nexport default null;\n' : null;
+      return id.startsWith('\0axios-stand-in:') ? AXIOS_STAND_INS[Number(id.slice('\0axios-stand-in:'.length))]?.code ?? null : null;
+    },
+  };
+}
+
+// The landing route's code is a lazy chunk (the router imports each page on demand), so the
+// browser would only learn of it after the entry has run and the session guard has answered.
+// Naming it in index.html lets it download beside the entry (issue 11); its CSS is preloaded,
+// not applied, so other routes render exactly as before.
+function preloadLandingRoute(pageSuffix: string): Plugin {
+  return {
+    name: 'preload-landing-route',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const bundle = ctx.bundle;
+        if (!bundle) return [];
+        const chunks = Object.values(bundle).filter((o): o is OutputChunk => o.type === 'chunk');
+        const page = chunks.find((c) => c.facadeModuleId?.replaceAll('\\', '/').endsWith(pageSuffix));
+        const entry = chunks.find((c) => c.isEntry);
+        if (!page || !entry) return [];
+        // The page and what it imports statically, minus what the entry already brings.
+        const byName = new Map(chunks.map((c) => [c.fileName, c]));
+        const have = new Set<string>([entry.fileName, ...entry.imports]);
+        const files: string[] = [];
+        const css = new Set<string>();
+        const visit = (chunk: OutputChunk) => {
+          if (have.has(chunk.fileName)) return;
+          have.add(chunk.fileName);
+          files.push(chunk.fileName);
+          for (const c of chunk.viteMetadata?.importedCss ?? []) css.add(c);
+          for (const name of chunk.imports) {
+            const next = byName.get(name);
+            if (next) visit(next);
+          }
+        };
+        visit(page);
+        return [
+          ...files.map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${f}` }, injectTo: 'head' as const })),
+          ...[...css].map((f) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', href: `/${f}` }, injectTo: 'head' as const })),
+        ];
+      },
     },
   };
 }
@@ -23,7 +75,7 @@ function axiosWithoutFetchAdapter(): Plugin {
 const bff = process.env.BFF_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [vue(), axiosWithoutFetchAdapter()],
+  plugins: [vue(), axiosWithoutUnusedParts(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
   define: {
     // The app is written with <script setup> only; Vue's Options API and devtools hooks are
     // ~4 KB gzip of runtime nobody calls.
@@ -38,6 +90,18 @@ export default defineConfig({
     // anyway; let Rollup split by route and keep the QR / scanner code in their own chunks.
     reportCompressedSize: false,
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // The wallet's small shared parts (its store and API module, the state badge, the
+            // elder switch, Vue's SFC helper) as one file: the landing page fetched them as five
+            // sub-kilobyte chunks, each with its own request and import/export preamble.
+            { name: 'wallet-shared', test: /src\/web\/(stores\/licenses|api\/licenses|components\/wallet\/LicenseStateBadge|components\/app\/AppElderSwitch)|plugin-vue:export-helper/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

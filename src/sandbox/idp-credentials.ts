@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { configValue, ensureAccountSchema } from './idp-accounts.ts';
+import { cachedVerifier } from './credential-cache.ts';
 
 export interface HolderIdentity {
   sub: string;
@@ -59,7 +60,8 @@ export function createCredentialVerifier(opts: CredentialVerifierOptions): (toke
     return endpoint;
   };
 
-  return async (token: string): Promise<HolderIdentity | null> => {
+  // Remembered briefly where the provider runs in this process; its logout and revocation forget it.
+  return cachedVerifier(issuer, async (token: string, expiresAt: (ms: number) => void): Promise<HolderIdentity | null> => {
     if (typeof token !== 'string' || !/^[\x21-\x7e]{16,4096}$/.test(token)) return null;
     const res = await fetch(await introspectionEndpoint(), {
       method: 'POST',
@@ -76,6 +78,7 @@ export function createCredentialVerifier(opts: CredentialVerifierOptions): (toke
     if (body.token_type !== 'Bearer') return null;
     if (normIssuer(str('iss') ?? '') !== issuer) return null;
     if (typeof body.exp !== 'number' || body.exp * 1000 <= Date.now()) return null;
+    expiresAt(body.exp * 1000);
     const sub = str('sub');
     const name = str('name');
     const identityType = str('identity_type');
@@ -92,5 +95,5 @@ export function createCredentialVerifier(opts: CredentialVerifierOptions): (toke
       ...(str('org_name') ? { org_name: str('org_name') } : {}),
       ...(str('org_code') ? { org_code: str('org_code') } : {}),
     };
-  };
+  });
 }

@@ -11,6 +11,7 @@ import { introspectionClient, INTROSPECTION_CLIENT_ID, normIssuer } from './idp-
 import { interactionRoutes } from './idp-interactions.ts';
 import { oauth2Routes, PLATFORM_SCOPE } from './idp-oauth2.ts';
 import { IDP_CSP, IDP_CSS, logoutPage, messagePage } from './idp-views.ts';
+import { watchProvider } from './credential-cache.ts';
 
 // The development unified identity platform (统一身份认证平台): a real OpenID Provider
 // (oidc-provider 8) mounted inside Fastify, which can also play the two other kinds of platform
@@ -213,13 +214,18 @@ export async function idpPlugin(app: FastifyInstance, opts: IdpOptions): Promise
     await next();
   });
   provider.on('server_error', (_ctx, err: Error) => app.log.error({ err: { name: err.name, message: err.message } }, 'idp server error'));
+  // Lets this process's credential verifier remember answers briefly; logout and revocation forget them.
+  const unwatchCredentials = watchProvider(issuer, provider);
 
   const purgeTimer = setInterval(() => {
     purgeExpired(db);
     accounts.purgeFailures();
   }, 10 * 60 * 1000);
   purgeTimer.unref();
-  app.addHook('onClose', async () => clearInterval(purgeTimer));
+  app.addHook('onClose', async () => {
+    clearInterval(purgeTimer);
+    unwatchCredentials();
+  });
 
   const callback = provider.callback();
 

@@ -1,14 +1,15 @@
 // Security headers for everything we serve. The CSP is the one the built app itself passes:
 // no inline script, nothing from another origin; wasm and blob workers only for the scanner.
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.ts';
 
 export async function securityHeaders(app: FastifyInstance, config: Config): Promise<void> {
   const idpOrigin = config.idp.browserOrigin;
   const formAction = ["'self'"];
   if (idpOrigin && idpOrigin !== config.publicOrigin) formAction.push(idpOrigin);
-  await app.register(helmet, {
+  const headers = fixedHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -36,11 +37,29 @@ export async function securityHeaders(app: FastifyInstance, config: Config): Pro
     hsts: config.publicOrigin.startsWith('https:') ? { maxAge: 31_536_000 } : false,
     referrerPolicy: { policy: 'same-origin' },
   });
-
-  // Every /api answer is about one signed-in person (or says why not): never kept by a browser or
-  // a shared cache, errors included (issue 10, finding 9).
-  app.addHook('onSend', async (req, reply) => {
-    const path = req.url.split('?', 1)[0] ?? '';
-    if (path === '/api' || path.startsWith('/api/')) void reply.header('cache-control', 'no-store');
+  // @fastify/helmet rebuilt helmet's middleware, CSP parsing included, on every request (about a
+  // third of /healthz's cost, docs/performance.md). Nothing here varies per request, so helmet runs
+  // once and each answer gets the same headers.
+  // On the raw response, as helmet did, so hijacked routes (the embedded identity provider) keep them.
+  const entries = Object.entries(headers);
+  app.addHook('onRequest', (req, reply, done) => {
+    for (const [name, value] of entries) reply.raw.setHeader(name, value);
+    // Every /api answer is about one signed-in person (or says why not): never kept by a browser or
+    // a shared cache, errors included (issue 10, finding 9).
+    if (req.url === '/api' || req.url.startsWith('/api/') || req.url.startsWith('/api?')) reply.raw.setHeader('cache-control', 'no-store');
+    done();
   });
+}
+
+/** The headers helmet would set, computed once by running its middleware against a recording response. */
+function fixedHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: () => undefined,
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
 }

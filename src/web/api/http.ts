@@ -17,10 +17,18 @@ export class ApiRequestError extends Error {
   }
 }
 
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** A 401 here only means "not signed in yet": the router's guard decides, not the 401 handler. */
+    quietUnauthenticated?: boolean;
+  }
+}
+
 export const http = axios.create({
   baseURL: '/api',
   timeout: 20_000,
-  withCredentials: true,
+  // Same origin only (the BFF serves the page), so the browser sends the session cookie without
+  // `withCredentials`, in a portal's iframe too.
   headers: { Accept: 'application/json' },
 });
 
@@ -63,7 +71,7 @@ http.interceptors.response.use(
   (error: AxiosError) => {
     const status = error.response?.status ?? 0;
     const body = error.response?.data;
-    if (status === 401 && !error.config?.url?.endsWith('/session')) onUnauthenticated?.();
+    if (status === 401 && !error.config?.url?.endsWith('/session') && !error.config?.quietUnauthenticated) onUnauthenticated?.();
     if (isErrorBody(body)) {
       return Promise.reject(new ApiRequestError(body.error.code, body.error.message, status, body.error.requestId));
     }
@@ -73,8 +81,8 @@ http.interceptors.response.use(
 );
 
 /** GET and unwrap: api modules return the body type, not the axios response. */
-export async function getJson<T>(url: string, params?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
-  return (await http.get<T>(url, { params, signal })).data;
+export async function getJson<T>(url: string, params?: Record<string, unknown>, signal?: AbortSignal, quietUnauthenticated = false): Promise<T> {
+  return (await http.get<T>(url, { params, signal, quietUnauthenticated })).data;
 }
 
 export async function postJson<T>(url: string, body?: unknown): Promise<T> {

@@ -4,8 +4,9 @@ import { getJson, postJson } from './http';
 
 const path = (licenseCode: string) => `/licenses/${encodeURIComponent(licenseCode)}`;
 
-export async function listLicenses(signal?: AbortSignal) {
-  return (await getJson<LicenseListResponse>('/licenses', undefined, signal)).licenses;
+/** `early`: asked before the session is known (the first screen), so a 401 is not yet a sign-out. */
+export async function listLicenses(signal?: AbortSignal, early = false) {
+  return (await getJson<LicenseListResponse>('/licenses', undefined, signal, early)).licenses;
 }
 
 export function getLicense(licenseCode: string): Promise<LicenseDetail> {

@@ -11,20 +11,43 @@ export const useLicensesStore = defineStore('licenses', () => {
   const error = ref<ApiRequestError | null>(null);
   const details = ref<Record<string, LicenseDetail>>({});
   let controller: AbortController | null = null;
+  let inflight: Promise<void> | null = null;
+  /** When the cards last arrived (ms), so a page opened right after does not ask again. */
+  let loadedAt = 0;
 
-  async function load(): Promise<void> {
+  /** `early`: the first screen's request, sent before the session is known (a 401 is the guard's to handle). */
+  function load(early = false): Promise<void> {
     controller?.abort();
     const mine = (controller = new AbortController());
     loading.value = true;
     error.value = null;
-    try {
-      cards.value = await listLicenses(mine.signal);
-    } catch (err) {
-      if (mine.signal.aborted) return;
-      error.value = err instanceof ApiRequestError ? err : new ApiRequestError('INTERNAL', String(err), 0);
-    } finally {
-      if (controller === mine) loading.value = false;
-    }
+    return (inflight = listLicenses(mine.signal, early)
+      .then((list) => {
+        cards.value = list;
+        loadedAt = Date.now();
+      }, (err: unknown) => {
+        if (mine.signal.aborted || (early && (err as ApiRequestError).status === 401)) return;
+        error.value = err instanceof ApiRequestError ? err : new ApiRequestError('INTERNAL', String(err), 0);
+      })
+      .finally(() => {
+        if (controller === mine) {
+          loading.value = false;
+          inflight = null;
+        }
+      }));
+  }
+
+  /**
+   * The first screen's request, sent by main.ts as the app starts, beside the session's, so the
+   * wallet's data travels while its code loads instead of after it (issue 11).
+   */
+  function prefetch(): void {
+    void load(true);
+  }
+
+  /** What the wallet calls on opening: the request already under way, or nothing if the cards are fresh. */
+  function loadIfStale(maxAgeMs: number): Promise<void> {
+    return inflight ?? (cards.value && Date.now() - loadedAt < maxAgeMs ? Promise.resolve() : load());
   }
 
   async function loadDetail(licenseCode: string): Promise<LicenseDetail> {
@@ -52,5 +75,5 @@ export const useLicensesStore = defineStore('licenses', () => {
     error.value = null;
   }
 
-  return { cards, loading, error, details, load, loadDetail, reveal, mobileView, reset };
+  return { cards, loading, error, details, load, prefetch, loadIfStale, loadDetail, reveal, mobileView, reset };
 });

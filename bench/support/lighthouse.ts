@@ -1,0 +1,83 @@
+// Lighthouse for bench:web, pinned to 12.2.3 and installed on first use into a cache directory
+// (not a dependency of the app: it is ~100 MB and only benches need it), run against Debian's
+// Chromium with its default mobile settings (simulated throttling).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CHROMIUM_FLAGS } from '../../tests/support/e2e.ts';
+
+export const LIGHTHOUSE_VERSION = '12.2.3';
+const CACHE = process.env.LIGHTHOUSE_DIR ?? join(homedir(), '.cache', 'ecert-bench', `lighthouse-${LIGHTHOUSE_VERSION}`);
+
+export interface LighthouseFigures {
+  performance: number;
+  accessibility: number;
+  bestPractices: number;
+  lcpMs: number;
+  tbtMs: number;
+  /** Transfer sizes of what the page loaded, bytes. */
+  jsBytes: number;
+  cssBytes: number;
+}
+
+interface Lhr {
+  categories: Record<string, { score: number | null }>;
+  audits: Record<string, { numericValue?: number; details?: { items?: Array<{ resourceType?: string; transferSize?: number }> } }>;
+  runtimeError?: { message: string };
+}
+type LighthouseFn = (url: string, flags: Record<string, unknown>) => Promise<{ lhr: Lhr } | undefined>;
+interface ChromeLauncher { launch(o: { chromePath: string; chromeFlags: string[] }): Promise<{ port: number; kill(): void | Promise<void> }> }
+
+async function load(): Promise<{ lighthouse: LighthouseFn; launcher: ChromeLauncher }> {
+  const pkg = join(CACHE, 'node_modules', 'lighthouse', 'package.json');
+  if (!existsSync(pkg)) {
+    console.log(`Installing Lighthouse ${LIGHTHOUSE_VERSION} into ${CACHE} (first run only) …`);
+    mkdirSync(CACHE, { recursive: true });
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', CACHE, `lighthouse@${LIGHTHOUSE_VERSION}`], { stdio: 'inherit' });
+  }
+  const lighthouse = (await import(pathToFileURL(join(CACHE, 'node_modules', 'lighthouse', 'core', 'index.js')).href) as { default: LighthouseFn }).default;
+  const launcher = await import(pathToFileURL(join(CACHE, 'node_modules', 'chrome-launcher', 'dist', 'index.js')).href) as ChromeLauncher;
+  return { lighthouse, launcher };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Median of `runs` Lighthouse runs per page, pages alternating so both see the same machine. */
+export async function lighthouseMedians(pages: Array<{ url: string; headers?: Record<string, string> }>, runs: number): Promise<LighthouseFigures[]> {
+  const { lighthouse, launcher } = await load();
+  const chrome = await launcher.launch({ chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', chromeFlags: CHROMIUM_FLAGS });
+  const results: LighthouseFigures[][] = pages.map(() => []);
+  try {
+    for (let r = 0; r < runs; r++) {
+      for (const [i, page] of pages.entries()) {
+        const out = await lighthouse(page.url, {
+          port: chrome.port, output: 'json', logLevel: 'error',
+          onlyCategories: ['performance', 'accessibility', 'best-practices'],
+          ...(page.headers ? { extraHeaders: page.headers } : {}),
+        });
+        if (!out) throw new Error(`Lighthouse returned nothing for ${page.url}`);
+        const { lhr } = out;
+        if (lhr.runtimeError) throw new Error(`Lighthouse: ${lhr.runtimeError.message}`);
+        const items = lhr.audits['network-requests']?.details?.items ?? [];
+        const bytes = (type: string) => items.filter((x) => x.resourceType === type).reduce((n, x) => n + (x.transferSize ?? 0), 0);
+        results[i]!.push({
+          performance: (lhr.categories.performance?.score ?? 0) * 100,
+          accessibility: (lhr.categories.accessibility?.score ?? 0) * 100,
+          bestPractices: (lhr.categories['best-practices']?.score ?? 0) * 100,
+          lcpMs: lhr.audits['largest-contentful-paint']?.numericValue ?? NaN,
+          tbtMs: lhr.audits['total-blocking-time']?.numericValue ?? NaN,
+          jsBytes: bytes('Script'),
+          cssBytes: bytes('Stylesheet'),
+        });
+      }
+    }
+  } finally {
+    await chrome.kill();
+  }
+  return results.map((rs) => {
+    const keys = Object.keys(rs[0]!) as Array<keyof LighthouseFigures>;
+    return Object.fromEntries(keys.map((k) => [k, median(rs.map((x) => x[k]))])) as unknown as LighthouseFigures;
+  });
+}

@@ -1,0 +1,199 @@
+// Drives autocannon against one or more instances and reports what a caller would notice:
+// throughput, p50/p99 latency, non-2xx answers and transport errors. Latencies are collected
+// from every response so that runs against several instances at once merge exactly.
+import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
+import type { LicenseListResponse } from '../../src/contract/bff.ts';
+import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
+import { BffClient } from '../../tests/support/bff-client.ts';
+
+export interface Holder {
+  origin: string;
+  cookie: string;
+  csrf: string;
+  licenseCode: string;
+}
+
+export interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  statuses: Record<string, number>;
+}
+
+export interface Target {
+  label: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** Signed-in requests carry a holder's cookie (and CSRF token on writes). */
+  signedIn?: boolean;
+  body?: (holder: Holder) => string;
+}
+
+export const authoriseBody = (holder: Holder): string => JSON.stringify({
+  licenseCode: holder.licenseCode,
+  serviceItemCode: SERVICE_ITEM.householdAffairs,
+  validitySeconds: 60,
+  idempotencyKey: randomUUID(),
+  sensitiveConsent: true,
+});
+
+export const TARGETS = {
+  healthz: { label: 'GET /healthz', method: 'GET', path: '/healthz' },
+  session: { label: 'GET /api/session', method: 'GET', path: '/api/session', signedIn: true },
+  licenses: { label: 'GET /api/licenses', method: 'GET', path: '/api/licenses', signedIn: true },
+  authorise: { label: 'POST /api/authorisations', method: 'POST', path: '/api/authorisations', signedIn: true, body: authoriseBody },
+} satisfies Record<string, Target>;
+
+/**
+ * A phone of its own: each holder signs in from a distinct client address (X-Forwarded-For, which
+ * bench instances trust with TRUST_PROXY=1), as thousands of phones would; from one address the
+ * BFF's per-client login limit (30 a minute) rightly stops a bench after 30 sign-ins.
+ */
+class Phone extends BffClient {
+  constructor(origin: string, readonly address: string) {
+    super(origin);
+  }
+
+  override raw(method: string, path: string, init: Parameters<BffClient['raw']>[2] = {}): Promise<Response> {
+    return super.raw(method, path, { ...init, headers: { ...init.headers, 'x-forwarded-for': this.address } });
+  }
+}
+
+let phones = 0;
+const nextAddress = (): string => {
+  const n = ++phones;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
+
+/** zhangsan signed in `n` times through the provider's real login form, `concurrency` at a time. */
+export async function signInHolders(origin: string, n: number, concurrency = 8): Promise<{ holders: Holder[]; failures: number }> {
+  const holders: Holder[] = [];
+  let failures = 0;
+  let licenseCode: string | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      try {
+        const client = new Phone(origin, nextAddress());
+        await client.login('zhangsan');
+        if (!licenseCode) {
+          const wallet = (await client.api<LicenseListResponse>('GET', '/api/licenses')).body;
+          licenseCode = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)?.licenseCode;
+        }
+        const cookie = /(?:^|; )(ecert_sid=[^;]+)/.exec(client.jar.header())?.[1];
+        if (!cookie || !client.csrfToken || !licenseCode) throw new Error('no session');
+        holders.push({ origin, cookie, csrf: client.csrfToken, licenseCode });
+      } catch (err) {
+        if (failures++ === 0) console.log(`  first sign-in failure: ${(err as Error).message.slice(0, 300)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return { holders, failures };
+}
+
+const percentile = (sorted: number[], p: number): number => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+interface Raw {
+  latencies: number[];
+  statuses: Record<string, number>;
+  errors: number;
+  completed: number;
+  durationS: number;
+}
+
+function summarise(raws: Raw[]): Figures {
+  const latencies = raws.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const statuses: Record<string, number> = {};
+  for (const r of raws) for (const [s, c] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + c;
+  const completed = raws.reduce((n, r) => n + r.completed, 0);
+  const seconds = raws.reduce((n, r) => n + r.durationS, 0);
+  const non2xx = Object.entries(statuses).reduce((n, [s, c]) => (s.startsWith('2') ? n : n + c), 0);
+  return {
+    rps: completed / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), non2xx,
+    errors: raws.reduce((n, r) => n + r.errors, 0), statuses,
+  };
+}
+
+export async function measure(target: Target, origins: string[], connections: number, durationS: number, pools = new Map<string, Holder[]>()): Promise<Figures> {
+  return summarise([await measureRaw(target, origins, connections, durationS, pools)]);
+}
+
+const BARE: Target = { label: 'bare Fastify GET /ping', method: 'GET', path: '/ping' };
+
+/**
+ * The target and the bare route in alternating slices of at least 5 s, so both see the same
+ * background load on a shared machine; the ratio is of the requests both completed in them.
+ */
+export async function compare(target: Target, origins: string[], bareOrigin: string, connections: number, durationS: number, pools: Map<string, Holder[]>): Promise<{ figures: Figures; bare: Figures; ratio: number }> {
+  const rounds = Math.max(1, Math.floor(durationS / 5));
+  const slice = Math.max(1, Math.round(durationS / rounds));
+  const mine: Raw[] = [];
+  const floor: Raw[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const b = await measureRaw(BARE, [bareOrigin], connections, slice, pools);
+    const t = await measureRaw(target, origins, connections, slice, pools);
+    floor.push(b);
+    mine.push(t);
+  }
+  const done = (raws: Raw[]) => raws.reduce((n, r) => n + r.completed, 0);
+  return { figures: summarise(mine), bare: summarise(floor), ratio: done(mine) / Math.max(1, done(floor)) };
+}
+
+/**
+ * `connections` spread over `origins` (one autocannon per instance, run together); signed-in
+ * targets bind each connection to one holder of that instance's pool.
+ */
+async function measureRaw(target: Target, origins: string[], connections: number, durationS: number, pools: Map<string, Holder[]>): Promise<Raw> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let completed = 0;
+  const per = Math.max(1, Math.floor(connections / origins.length));
+  await Promise.all(origins.map((origin) => new Promise<void>((resolve, reject) => {
+    const pool = pools.get(origin) ?? [];
+    if (target.signedIn && pool.length === 0) return reject(new Error(`no signed-in holders on ${origin}`));
+    let next = 0;
+    const instance = autocannon({
+      url: origin,
+      connections: per,
+      duration: durationS,
+      timeout: 30,
+      requests: [{
+        method: target.method,
+        path: target.path,
+        setupRequest: (req, ctx) => {
+          if (!target.signedIn) return req;
+          const context = ctx as { holder?: Holder };
+          const holder = (context.holder ??= pool[next++ % pool.length]!);
+          const headers: Record<string, string> = { cookie: holder.cookie, accept: 'application/json' };
+          if (target.method === 'POST') {
+            headers['x-csrf-token'] = holder.csrf;
+            headers['content-type'] = 'application/json';
+            headers.origin = origin;
+          }
+          return { ...req, headers, body: target.body?.(holder) } as typeof req;
+        },
+      }],
+    }, (err) => (err ? reject(err) : resolve()));
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      completed++;
+      latencies.push(ms);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    });
+    instance.on('reqError', () => void errors++);
+  })));
+  return { latencies, statuses, errors, completed, durationS };
+}
+
+export function row(label: string, f: Figures, ratioToBare?: number): string {
+  const ratio = ratioToBare !== undefined ? `${ratioToBare.toFixed(3).padStart(6)}` : '     —';
+  const bad = Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, c]) => `${s}×${c}`).join(' ');
+  return `  ${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms  ${ratio}  non-2xx ${f.non2xx}${bad ? ` (${bad})` : ''}  errors ${f.errors}`;
+}
+
+export const HEADER = `  ${'route'.padEnd(34)} ${'throughput'.padStart(13)}  ${'p50'.padStart(12)}  ${'p99'.padStart(12)}  × bare`;
