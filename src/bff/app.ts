@@ -38,6 +38,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Routes set their own (plugins/body-guard.ts); this is the ceiling for anything else.
     bodyLimit: 65_536,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+    // Start-up migrates stores and, with the embedded sandbox, seeds it through the issuer API:
+    // on a busy two-core machine that passed Fastify's 10 s default, failing a healthy start.
+    pluginTimeout: 60_000,
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {

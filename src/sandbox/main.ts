@@ -23,6 +23,8 @@ const holderTtl = process.env.SANDBOX_HOLDER_CODE_TTL ? Number(process.env.SANDB
 if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
 
 const app = Fastify({
+  // The first start seeds the demo data through the issuer API: more than 10 s on a busy machine.
+  pluginTimeout: 60_000,
   logger: {
     level: process.env.LOG_LEVEL ?? 'info',
     // Query strings carry session tokens and usage codes: log the path only.

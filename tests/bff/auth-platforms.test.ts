@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '../../src/contract/bff.ts';
+import type { Authorisation, LicenseListResponse, SessionInfo } from '../../src/contract/bff.ts';
+import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
 import { BffClient } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
 import { freePort, startSandbox, type RunningSandbox } from '../support/sandbox-server.ts';
@@ -77,9 +78,21 @@ describe.each([
     const { landedAt, session } = await b.login('zhangsan', { returnTo: '/history' });
     expect(landedAt).toBe('/history');
     expect(session.user).toMatchObject({ name: '张三', maskedIdentityNum: '1101**********1233', role: 'citizen' });
-    const wallet = await b.api<{ licenses: unknown[] }>('GET', '/api/licenses');
+    const wallet = await b.api<LicenseListResponse>('GET', '/api/licenses');
     expect(wallet.status).toBe(200);
     expect(wallet.body.licenses.length).toBeGreaterThan(0);
+
+    // Authorising a use sends the platform's credential upstream (license/holder) and mints a code.
+    const licenseCode = wallet.body.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
+    const auth = await b.api<Authorisation>('POST', '/api/authorisations', {
+      body: { licenseCode, serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds: 300, idempotencyKey: `platform-${protocol}-${Date.now()}`, sensitiveConsent: true },
+    });
+    expect(auth.status).toBe(200);
+    expect(auth.body.authCode).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+
+    // Sign-out ends the session here as in the OIDC mode.
+    expect((await b.logout()).status).toBe(200);
+    expect((await b.api('GET', '/api/session')).status).toBe(401);
   });
 
   it('gives staff01 the counter role from the platform role field', async () => {

@@ -36,7 +36,7 @@ export async function freePort(): Promise<number> {
 export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin'>> & { extraClients?: SandboxOptions['idpClients'] } = {}): Promise<RunningSandbox> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, pluginTimeout: 60_000 });
   const { extraClients = [], ...sandboxOpts } = opts;
   await app.register(sandboxPlugin, {
     dbFile: ':memory:',
