@@ -10,6 +10,8 @@ const tools = [
   { bin: '/usr/bin/qrencode', pkg: 'qrencode' },
   { bin: '/usr/bin/ffmpeg', pkg: 'ffmpeg' },
   { bin: '/usr/bin/pdftotext', pkg: 'poppler-utils' },
+  // Throw-away certificates for the two-site HTTPS embedding test.
+  { bin: '/usr/bin/openssl', pkg: 'openssl' },
 ];
 
 const missing = tools.filter((t) => !existsSync(t.bin)).map((t) => t.pkg);
