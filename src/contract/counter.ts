@@ -74,12 +74,15 @@ export interface CounterRedemption {
   licenseCode: string;
   licenseItemCode: string;
   name: string;
-  /** Certificate number (masked when the catalogue marks it sensitive). */
-  idCode: string;
-  holderName: string;
+  /**
+   * Certificate number (masked when the catalogue marks it sensitive). This and the holder fields
+   * are null when the case's service item does not receive them (PIPL art. 6: what the holder consented to).
+   */
+  idCode: string | null;
+  holderName: string | null;
   /** 1101**********1233 */
-  holderIdentityNum: string;
-  holderIdentityType: string;
+  holderIdentityNum: string | null;
+  holderIdentityType: string | null;
   issueOrgName: string;
   issueDate: string | null;
   beginDate: string | null;

@@ -201,8 +201,8 @@ export class CounterService {
   }
 
   /** A by-function handle back to its upstream code, for the staff member and case it was made for. */
-  #resolve(staff: HolderSession, req: CounterRedeemRequest): { authCode: string; byFunction: boolean } {
-    this.#opts.recipient?.check(req.authCode, this.#orgCode(staff));
+  #resolve(staff: HolderSession, req: CounterRedeemRequest, item: ItemWithKeys): { authCode: string; byFunction: boolean } {
+    this.#opts.recipient?.check(req.authCode, this.#orgCode(staff), item);
     if (!req.authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode: req.authCode, byFunction: false };
     const h = this.#handles.get(req.authCode);
     if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
@@ -238,7 +238,7 @@ export class CounterService {
 
   async redeem(staff: HolderSession, req: CounterRedeemRequest): Promise<CounterRedemption> {
     const item = await this.#serviceItem(staff, req.serviceItemCode);
-    const { authCode, byFunction } = this.#resolve(staff, req);
+    const { authCode, byFunction } = this.#resolve(staff, req, item);
     let record: LicenseRecord;
     try {
       const env = await this.#up.request('GET', 'license/get_license', {
@@ -303,14 +303,15 @@ export class CounterService {
     if (rec.correlative_license) warnings.push({ code: 'replaces_other', message: '该证照由一张已废止的证照变更而来，以本证照为准' });
 
     const idSensitive = sensitive.has('ZZHM');
+    // The head of the result is consent too: no number, holder or identity document the item was not given.
     return {
       licenseCode: rec.license_code,
       licenseItemCode: rec.license_item_code,
       name: rec.name,
-      idCode: idSensitive ? maskValue(rec.id_code) : rec.id_code,
-      holderName: rec.holder_name,
-      holderIdentityNum: rec.holder_identity_num.split(',').map((n) => maskIdentityNumber(n.trim())).join(', '),
-      holderIdentityType: identityTypeName(rec.holder_identity_type),
+      idCode: !wanted('ZZHM') ? null : idSensitive ? maskValue(rec.id_code) : rec.id_code,
+      holderName: wanted('CYRMC') ? rec.holder_name : null,
+      holderIdentityNum: wanted('CYRSFZJHM') ? rec.holder_identity_num.split(',').map((n) => maskIdentityNumber(n.trim())).join(', ') : null,
+      holderIdentityType: wanted('CYRSFZJLX') ? identityTypeName(rec.holder_identity_type) : null,
       issueOrgName: rec.issue_org_name,
       issueDate: rec.issue_date,
       beginDate: rec.begin_date,
@@ -328,8 +329,8 @@ export class CounterService {
 
   /** DB11/T 2290 6.6 archive: the signed PDF for the case record. */
   async archive(staff: HolderSession, req: CounterRedeemRequest): Promise<{ fileName: string; data: Buffer }> {
-    await this.#serviceItem(staff, req.serviceItemCode);
-    const { authCode, byFunction } = this.#resolve(staff, req);
+    const item = await this.#serviceItem(staff, req.serviceItemCode);
+    const { authCode, byFunction } = this.#resolve(staff, req, item);
     let result: ArchiveResult;
     try {
       const env = await this.#up.request('GET', 'license/archive', {
