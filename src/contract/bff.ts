@@ -146,6 +146,8 @@ export interface Authorisation {
   authCode: string;
   /** {PUBLIC_ORIGIN}/c/{authCode}: what the QR encodes. */
   qrUrl: string;
+  /** 17 digits (16 and a Damm check digit) the counter of the same organisation accepts instead; null when not offered. */
+  counterCode: string | null;
   licenseCode: string;
   licenseName: string;
   serviceItemCode: string;

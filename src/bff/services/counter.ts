@@ -21,6 +21,8 @@ import { ApiError } from '../errors.ts';
 import { maskIdentityNumber } from '../logging.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { CounterRecipientCheck } from './counter-recipient.ts';
+import type { CounterCodes } from './counter-code.ts';
+import { readTypedCode } from '../../contract/counter-code.ts';
 import { UpstreamError, UpstreamUnavailableError, upstreamErrorToApiError } from '../upstream/errors.ts';
 
 const DAY_MS = 86_400_000;
@@ -50,6 +52,8 @@ export interface CounterServiceOptions {
   clock?: () => number;
   /** Refuses codes this BFF minted for another organisation, before any upstream call. */
   recipient?: CounterRecipientCheck;
+  /** Resolves a typed counter code to its usage code (issue 15); without it only full codes are taken. */
+  counterCodes?: CounterCodes;
 }
 
 interface Handle {
@@ -202,13 +206,27 @@ export class CounterService {
 
   /** A by-function handle back to its upstream code, for the staff member and case it was made for. */
   #resolve(staff: HolderSession, req: CounterRedeemRequest, item: ItemWithKeys): { authCode: string; byFunction: boolean } {
-    this.#opts.recipient?.check(req.authCode, this.#orgCode(staff), item);
-    if (!req.authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode: req.authCode, byFunction: false };
-    const h = this.#handles.get(req.authCode);
+    const authCode = this.#fromCounterCode(staff, req.authCode);
+    this.#opts.recipient?.check(authCode, this.#orgCode(staff), item);
+    if (!authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode, byFunction: false };
+    const h = this.#handles.get(authCode);
     if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
       throw new ApiError(410, 'CODE_NOT_REDEEMABLE', '查询结果已失效或不属于当前办件，请重新按证件号码查询');
     }
     return { authCode: h.authCode, byFunction: true };
+  }
+
+  /**
+   * What the clerk typed or scanned, to the usage code: a counter code (spaces, dashes) looked up
+   * among the staff member's organisation's live codes only, a full code with its grouping spaces dropped.
+   */
+  #fromCounterCode(staff: HolderSession, text: string): string {
+    const typed = readTypedCode(text);
+    if (typed.kind === 'usage') return typed.code;
+    if (typed.kind === 'bad-check-digit') throw new ApiError(400, 'BAD_REQUEST', '数字码校验位不符：请逐位核对后重新输入');
+    if (typed.kind !== 'counter') return text.trim();
+    if (!this.#opts.counterCodes) throw new ApiError(409, 'CODE_NOT_REDEEMABLE', '本窗口不能按数字码核验，请扫码或输入完整用证码');
+    return this.#opts.counterCodes.resolve(staff.sub, this.#orgCode(staff), typed.code);
   }
 
   #remember(authCode: string, staff: HolderSession, c: { bizNum: string; serviceItemCode: string }): string {

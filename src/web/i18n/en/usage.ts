@@ -37,6 +37,8 @@ export const usage: LazyMessages['usage'] = {
     holder: 'Holder: {name}',
     qrLabel: 'Usage QR code for the counter staff to scan',
     textCode: 'Usage code',
+    counterCode: 'Counter code',
+    counterCodeSpoken: 'Counter code: {digits}',
     copy: 'Copy usage code',
     copied: 'Usage code copied',
     copyFailed: 'Could not copy; please read the code aloud',

@@ -35,6 +35,8 @@ export const usage = {
     holder: '持证人：{name}',
     qrLabel: '用证二维码，供工作人员扫描',
     textCode: '用证码',
+    counterCode: '柜台数字码',
+    counterCodeSpoken: '柜台数字码：{digits}',
     copy: '复制用证码',
     copied: '已复制用证码',
     copyFailed: '复制失败，请读出用证码',
