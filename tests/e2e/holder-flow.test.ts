@@ -129,6 +129,11 @@ describe('the holder authorises a use and sees it used, live', () => {
     await page.getByTestId('usage-used').waitFor({ timeout: 2000 });
     expect(Date.now() - usedAt).toBeLessThan(2000);
     expect(await page.getByTestId('usage-used').textContent()).toMatch(/已被 北京市东城区政务服务中心 使用/);
+    // A plain ending: what was done in words, and the way home.
+    expect(await page.getByTestId('usage-used').textContent()).toContain('窗口查看了证照信息');
+    expect(await page.getByTestId('usage-used').textContent()).not.toContain('方式');
+    expect(await page.getByTestId('usage-done').textContent()).toBe('完成');
+    expect(await page.getByTestId('usage-back-to-wallet').textContent()).toBe('返回我的证照');
     await expect.poll(() => page.getByTestId('usage-verdict').textContent()).toContain('用证码已被 北京市东城区政务服务中心 使用');
     expect(await page.getByTestId('usage-verdict').getAttribute('aria-live')).toBe('assertive');
     expect(navigations).toEqual([]);
@@ -142,7 +147,7 @@ describe('the holder authorises a use and sees it used, live', () => {
     const first = await entries.first().textContent();
     expect(first).toContain('北京市东城区政务服务中心 使用了您的证照');
     expect(first).toContain('居民户口簿');
-    expect(first).toContain('方式：数据');
+    expect(first).toContain('窗口查看了证照信息');
     expect(await page.locator('[data-testid="history-list"]').textContent()).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
     expect(await seriousA11yProblems(page)).toEqual([]);
   });

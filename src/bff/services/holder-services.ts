@@ -62,7 +62,7 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
     await Promise.all([feed.stop(), service.close()]);
   });
   return {
-    holder, authorisations: service, history: new HistoryService(store, service, caps), mobileView, hub, feed,
+    holder, authorisations: service, history: new HistoryService(store, service, caps, config.upstream.holder.appKey), mobileView, hub, feed,
     capabilities: async () => {
       await caps.ready();
       return {
