@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, phoneContext, seriousA11yProblems, signIn, startApp, type RunningApp } from '../support/e2e.ts';
+import { screenshot } from './ux-support.ts';
 
 const run = promisify(execFile);
 
@@ -143,12 +144,17 @@ describe('the holder authorises a use and sees it used, live', () => {
     await page.getByRole('link', { name: '查看用证记录' }).click();
     await page.getByTestId('history-list').waitFor();
     const entries = page.locator('[data-testid="history-list"] > li');
-    expect(await entries.first().getAttribute('data-kind')).toBe('redemption');
+    // One entry per authorisation, its use inside it, in plain words and with no technical account.
+    expect(await entries.first().getAttribute('data-kind')).toBe('authorisation');
     const first = await entries.first().textContent();
-    expect(first).toContain('北京市东城区政务服务中心 使用了您的证照');
+    expect(first).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
     expect(first).toContain('居民户口簿');
-    expect(first).toContain('窗口查看了证照信息');
-    expect(await page.locator('[data-testid="history-list"]').textContent()).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
+    expect(await entries.first().getByTestId('history-uses').textContent()).toContain('北京市东城区政务服务中心');
+    expect(await entries.first().getByTestId('history-uses').textContent()).toContain('窗口查看了证照信息');
+    const list = await page.locator('[data-testid="history-list"]').textContent();
+    expect(list).not.toContain('方式：');
+    expect(list).not.toContain('holder-h5');
+    await screenshot(page, 'history-per-authorisation');
     expect(await seriousA11yProblems(page)).toEqual([]);
   });
 
