@@ -85,7 +85,8 @@ export interface CounterRedemption {
   /** 1101**********1233 */
   holderIdentityNum: string | null;
   holderIdentityType: string | null;
-  issueOrgName: string;
+  /** Null, like the issue date, when the case's service item does not receive FZJGMC (FZRQ). */
+  issueOrgName: string | null;
   issueDate: string | null;
   beginDate: string | null;
   /** null: valid indefinitely (长期有效). */

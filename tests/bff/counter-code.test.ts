@@ -87,4 +87,15 @@ describe('the counter code', () => {
     expect(res.status).toBe(409);
     expect(res.body.error?.message).toContain('数字码无效或已失效');
   });
+
+  it('lets one staff member type at most 10 counter codes a minute', async () => {
+    let limited: Awaited<ReturnType<typeof redeem>> | undefined;
+    for (let i = 0; i < 11 && !limited; i++) {
+      const res = await redeem('0'.repeat(17));
+      if (res.status === 429) limited = res;
+      else expect(res.status).toBe(409);
+    }
+    expect(limited?.body.error?.code).toBe('RATE_LIMITED');
+    expect(limited?.body.error?.message).toContain('每分钟最多 10 次');
+  });
 });

@@ -67,6 +67,8 @@ describe('a code authorised for one service item', () => {
       expect(r.holderIdentityNum).toBeNull();
       expect(r.holderIdentityType).toBeNull();
       expect(r.holderName).toBe('张三');
+      expect(r.issueOrgName).toBeNull();
+      expect(r.issueDate).toBeNull();
       expect(JSON.stringify(r)).not.toContain('1101**********1233');
     } else {
       // Without the minimum-necessary extension the consent listed every field, and so does the counter.

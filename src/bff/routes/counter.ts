@@ -44,7 +44,7 @@ const RedemptionResponse = Type.Object({
   holderName: Nullable(Type.String()),
   holderIdentityNum: Nullable(Type.String()),
   holderIdentityType: Nullable(Type.String()),
-  issueOrgName: Type.String(),
+  issueOrgName: Nullable(Type.String()),
   issueDate: Nullable(Type.String()),
   beginDate: Nullable(Type.String()),
   expiryDate: Nullable(Type.String()),
