@@ -1,41 +1,20 @@
 // The counter code over real HTTP (issue 15): 17 digits beside the QR, typed at the counter with
 // spaces or dashes; its check digit refused before any lookup; honoured only by the counter of the
 // organisation the holder authorised, and only while the full code is.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authorisation, LicenseListResponse } from '../../src/contract/bff.ts';
+import { describe, expect, it } from 'vitest';
+import type { Authorisation } from '../../src/contract/bff.ts';
 import type { CounterRedemption } from '../../src/contract/counter.ts';
 import { groupCounterCode, hasValidCheckDigit } from '../../src/contract/counter-code.ts';
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
-import { BffClient } from '../support/bff-client.ts';
-import { startBffStack, type BffStack } from '../support/bff-stack.ts';
+import { holderAndClerk } from '../support/holder-and-clerk.ts';
 
-let stack: BffStack;
-let holder: BffClient;
-let staff: BffClient;
-let household: string;
+const bed = holderAndClerk();
 let n = 0;
-
-beforeAll(async () => {
-  stack = await startBffStack();
-  holder = new BffClient(stack.origin);
-  staff = new BffClient(stack.origin);
-  await Promise.all([holder.login('zhangsan'), staff.login('staff01')]);
-  const wallet = (await holder.api<LicenseListResponse>('GET', '/api/licenses')).body;
-  household = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
-});
-afterAll(async () => stack?.close());
-
-async function authorise(serviceItemCode: string): Promise<Authorisation> {
-  const res = await holder.api<Authorisation>('POST', '/api/authorisations', {
-    body: { licenseCode: household, serviceItemCode, validitySeconds: 300, idempotencyKey: `counter-code-${++n}`, sensitiveConsent: true },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-}
+const authorise = (serviceItemCode: string): Promise<Authorisation> => bed.authorise(LICENSE_ITEM.householdRegister, serviceItemCode);
 
 const redeem = (authCode: string, serviceItemCode: string = SERVICE_ITEM.householdAffairs) =>
-  staff.api<CounterRedemption & { error?: { code: string; message: string } }>('POST', '/api/counter/redeem', {
-    body: { bizNum: `DC2026-NUM-${n}`, serviceItemCode, authCode },
+  bed.staff.api<CounterRedemption & { error?: { code: string; message: string } }>('POST', '/api/counter/redeem', {
+    body: { bizNum: `DC2026-NUM-${++n}`, serviceItemCode, authCode },
   });
 
 describe('the counter code', () => {
@@ -78,10 +57,10 @@ describe('the counter code', () => {
   });
 
   it('dies with the full code: a revoked code (where the service can revoke) has no counter code', async ({ skip }) => {
-    if (!stack.config.sandbox.extensions.includes('revoke')) skip();
+    if (!bed.stack.config.sandbox.extensions.includes('revoke')) skip();
     const auth = await authorise(SERVICE_ITEM.householdAffairs);
-    expect((await holder.api('POST', `/api/authorisations/${auth.id}/revoke`)).status).toBe(200);
-    const after = await holder.api<Authorisation>('GET', `/api/authorisations/${auth.id}`);
+    expect((await bed.holder.api('POST', `/api/authorisations/${auth.id}/revoke`)).status).toBe(200);
+    const after = await bed.holder.api<Authorisation>('GET', `/api/authorisations/${auth.id}`);
     expect(after.body.counterCode).toBeNull();
     const res = await redeem(auth.counterCode!);
     expect(res.status).toBe(409);

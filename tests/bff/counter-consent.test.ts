@@ -1,53 +1,31 @@
 // Consent kept at the counter (issue 15): a code the holder authorised through this BFF for one
 // service item is refused in a case for another, naming both; the result shows only what the
 // case's service item receives, its head (holder, identity document, number) included.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authorisation, LicenseListResponse } from '../../src/contract/bff.ts';
+import { describe, expect, it } from 'vitest';
 import type { CounterRedemption } from '../../src/contract/counter.ts';
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
-import { BffClient } from '../support/bff-client.ts';
-import { startBffStack, type BffStack } from '../support/bff-stack.ts';
+import { holderAndClerk } from '../support/holder-and-clerk.ts';
 
-let stack: BffStack;
-let holder: BffClient;
-let staff: BffClient;
-let marriage: string;
-
-beforeAll(async () => {
-  stack = await startBffStack();
-  holder = new BffClient(stack.origin);
-  staff = new BffClient(stack.origin);
-  await Promise.all([holder.login('zhangsan'), staff.login('staff01')]);
-  const wallet = (await holder.api<LicenseListResponse>('GET', '/api/licenses')).body;
-  marriage = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.marriage)!.licenseCode;
-});
-afterAll(async () => stack?.close());
-
-async function authorise(serviceItemCode: string, key: string): Promise<string> {
-  const res = await holder.api<Authorisation>('POST', '/api/authorisations', {
-    body: { licenseCode: marriage, serviceItemCode, validitySeconds: 300, idempotencyKey: key, sensitiveConsent: true },
-  });
-  expect(res.status).toBe(200);
-  return res.body.authCode;
-}
+const bed = holderAndClerk();
+const authorise = async (serviceItemCode: string): Promise<string> => (await bed.authorise(LICENSE_ITEM.marriage, serviceItemCode)).authCode;
 
 describe('a code authorised for one service item', () => {
   it('is refused in a case for another item of the same organisation, naming both, and still honoured in its own', async () => {
-    const code = await authorise(SERVICE_ITEM.realEstateRegistration, 'consent-1');
-    const wrong = await staff.api<{ error: { code: string; message: string } }>('POST', '/api/counter/redeem', {
+    const code = await authorise(SERVICE_ITEM.realEstateRegistration);
+    const wrong = await bed.staff.api<{ error: { code: string; message: string } }>('POST', '/api/counter/redeem', {
       body: { bizNum: 'DC2026-CON-01', serviceItemCode: SERVICE_ITEM.householdAffairs, authCode: code },
     });
     expect(wrong.status).toBe(409);
     expect(wrong.body.error.code).toBe('CODE_NOT_REDEEMABLE');
     expect(wrong.body.error.message).toContain('不动产登记');
     expect(wrong.body.error.message).toContain('户籍业务办理');
-    const archive = await staff.api('POST', '/api/counter/archive', {
+    const archive = await bed.staff.api('POST', '/api/counter/archive', {
       body: { bizNum: 'DC2026-CON-01', serviceItemCode: SERVICE_ITEM.householdAffairs, authCode: code },
     });
     expect(archive.status).toBe(409);
 
     // The refusal did not bind or spend the code: the consented item's case redeems it.
-    const right = await staff.api<CounterRedemption>('POST', '/api/counter/redeem', {
+    const right = await bed.staff.api<CounterRedemption>('POST', '/api/counter/redeem', {
       body: { bizNum: 'DC2026-CON-02', serviceItemCode: SERVICE_ITEM.realEstateRegistration, authCode: code },
     });
     expect(right.status).toBe(200);
@@ -55,13 +33,13 @@ describe('a code authorised for one service item', () => {
   });
 
   it('shows only the consented fields at the counter, the head of the result included', async () => {
-    const code = await authorise(SERVICE_ITEM.realEstateRegistration, 'consent-2');
-    const res = await staff.api<CounterRedemption>('POST', '/api/counter/redeem', {
+    const code = await authorise(SERVICE_ITEM.realEstateRegistration);
+    const res = await bed.staff.api<CounterRedemption>('POST', '/api/counter/redeem', {
       body: { bizNum: 'DC2026-CON-03', serviceItemCode: SERVICE_ITEM.realEstateRegistration, authCode: code },
     });
     expect(res.status).toBe(200);
     const r = res.body;
-    if (stack.config.sandbox.extensions.includes('data_item_keys')) {
+    if (bed.stack.config.sandbox.extensions.includes('data_item_keys')) {
       // 不动产登记 receives a 结婚证's names and date, not the holder's identity document.
       expect(r.fields.map((f) => f.key).sort()).toEqual(['CYRMC', 'DJRQ', 'POXM', 'ZZHM', 'ZZMC'].sort());
       expect(r.holderIdentityNum).toBeNull();
