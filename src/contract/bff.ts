@@ -146,6 +146,8 @@ export interface Authorisation {
   authCode: string;
   /** {PUBLIC_ORIGIN}/c/{authCode}: what the QR encodes. */
   qrUrl: string;
+  /** 17 digits (16 and a Damm check digit) the counter of the same organisation accepts instead; null when not offered. */
+  counterCode: string | null;
   licenseCode: string;
   licenseName: string;
   serviceItemCode: string;
@@ -180,6 +182,10 @@ export interface HistoryEntry {
   authorisation?: { id: string; status: AuthorisationStatus; expiresAt: string };
   /** A use by function (依职能, 6.7) that the holder did not authorise in this app. */
   byFunction: boolean;
+  /** For authorisations: the uses of its code the service reported, oldest first. */
+  uses?: Redemption[];
+  /** A redemption by this app itself: the holder's own view on a phone (no system or operator named). */
+  ownView?: boolean;
 }
 
 export interface HistoryResponse {

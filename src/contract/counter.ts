@@ -2,6 +2,7 @@
 // 6.6 get_license / archive) and verification by function (6.7 license/auth). Plain types and
 // pure checks shared by the BFF's route schemas and the web app; no framework imports.
 // Errors answer with ApiErrorBody from ./bff.ts.
+import { readTypedCode } from './counter-code.ts';
 
 /** Where the QR points: `{PUBLIC_ORIGIN}/c/{authCode}`. */
 export const CODE_LANDING_PATH = '/c/';
@@ -10,9 +11,10 @@ export const CODE_LANDING_PATH = '/c/';
 export const AUTH_CODE_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
 /**
  * What the redeem and archive routes accept: a usage code, or a by-function handle (`bf.` plus
- * a random id). The dot is outside the usage-code alphabet, so the two never collide.
+ * a random id), or the 17-digit counter code; typed ones with spaces between groups. The dot is
+ * outside the usage-code alphabet, so a handle never collides with a code.
  */
-export const REDEEM_CODE_PATTERN = '^(bf\\.)?[A-Za-z0-9_-]{16,128}$';
+export const REDEEM_CODE_PATTERN = '^\\s*((bf\\.)?[A-Za-z0-9_-]{16,128}|[A-Za-z0-9_ -]{16,160})\\s*$';
 export const BY_FUNCTION_HANDLE_PREFIX = 'bf.';
 /** 办件编号: letters, digits, CJK and a few separators, as case systems print them. */
 export const BIZ_NUM_PATTERN = '^[0-9A-Za-z\\u4e00-\\u9fa5_./()（）-]{1,64}$';
@@ -74,13 +76,17 @@ export interface CounterRedemption {
   licenseCode: string;
   licenseItemCode: string;
   name: string;
-  /** Certificate number (masked when the catalogue marks it sensitive). */
-  idCode: string;
-  holderName: string;
+  /**
+   * Certificate number (masked when the catalogue marks it sensitive). This and the holder fields
+   * are null when the case's service item does not receive them (PIPL art. 6: what the holder consented to).
+   */
+  idCode: string | null;
+  holderName: string | null;
   /** 1101**********1233 */
-  holderIdentityNum: string;
-  holderIdentityType: string;
-  issueOrgName: string;
+  holderIdentityNum: string | null;
+  holderIdentityType: string | null;
+  /** Null, like the issue date, when the case's service item does not receive FZJGMC (FZRQ). */
+  issueOrgName: string | null;
   issueDate: string | null;
   beginDate: string | null;
   /** null: valid indefinitely (长期有效). */
@@ -149,12 +155,15 @@ export function isValidResidentId(value: string): boolean {
 
 /**
  * The usage code in what a scanner read: the QR's URL (`https://host/c/CODE`, any origin, so a
- * code made by a test or another deployment still reads) or the bare code typed by hand.
+ * code made by a test or another deployment still reads), or what was typed by hand: the full
+ * code as the holder's screen groups it, or the 17-digit counter code with spaces or dashes.
  */
 export function extractAuthCode(scanned: string): string | null {
   const text = scanned.trim();
   const bare = new RegExp(AUTH_CODE_PATTERN);
-  if (bare.test(text)) return text;
+  const typed = readTypedCode(text);
+  if (typed.kind === 'counter' || typed.kind === 'usage') return typed.code;
+  if (typed.kind === 'bad-check-digit') return null;
   let path: string;
   try {
     path = new URL(text).pathname;

@@ -260,15 +260,27 @@ describe('history', () => {
     // Newest first at the upstream's one-second precision (a use within the second of its authorisation lists first).
     const times = all.map((e) => Math.floor(Date.parse(e.at) / 1000));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    expect(all.find((e) => e.kind === 'authorisation' && e.authorisation?.id === auth.id)).toMatchObject({ licenseName: '结婚证', serviceItemName: '不动产登记' });
-    expect(all.find((e) => e.kind === 'redemption' && e.licenseCode === auth.licenseCode && !e.byFunction)).toMatchObject({
-      redemption: { interface: 'get_license', orgName: '北京市东城区政务服务中心', operatorName: '赵六' },
+    // One entry per authorisation, its use inside it rather than beside it (issue 15).
+    expect(all.find((e) => e.kind === 'authorisation' && e.authorisation?.id === auth.id)).toMatchObject({
+      licenseName: '结婚证', serviceItemName: '不动产登记',
+      uses: [{ interface: 'get_license', orgName: '北京市东城区政务服务中心', operatorName: '赵六' }],
     });
+    expect(all.find((e) => e.kind === 'redemption' && e.licenseCode === auth.licenseCode && !e.byFunction)).toBeUndefined();
     expect(all.find((e) => e.kind === 'redemption' && e.byFunction)).toMatchObject({ licenseName: '居民户口簿', serviceItemName: '户籍业务办理' });
 
     const filtered = (await zhangsan.api<HistoryResponse>('GET', `/api/history?licenseCode=${auth.licenseCode}`)).body.entries;
-    expect(filtered.length).toBeGreaterThanOrEqual(2);
+    expect(filtered.length).toBeGreaterThanOrEqual(1);
     expect(filtered.every((e) => e.licenseCode === auth.licenseCode)).toBe(true);
+
+    // The holder's own view on a phone is labelled as theirs, with no technical account name.
+    expect((await zhangsan.api('POST', `/api/licenses/${auth.licenseCode}/mobile-view`)).status).toBe(200);
+    const link = (await zhangsan.api<{ url: string }>('POST', `/api/licenses/${auth.licenseCode}/mobile-view`)).body;
+    expect((await zhangsan.api('GET', link.url.replace('/m/license', '/api/mobile-view'))).status).toBe(200);
+    const after = (await zhangsan.api<HistoryResponse>('GET', `/api/history?licenseCode=${auth.licenseCode}`)).body.entries;
+    const own = after.filter((e) => e.ownView);
+    expect(own.length).toBeGreaterThanOrEqual(1);
+    expect(own[0]).toMatchObject({ kind: 'redemption', orgName: null, redemption: { systemName: '', orgName: '', operatorName: null } });
+    expect(JSON.stringify(after)).not.toContain('holder-h5');
     expect((await lisi.api<HistoryResponse>('GET', `/api/history?licenseCode=${auth.licenseCode}`)).body.entries).toEqual([]);
   });
 });

@@ -138,7 +138,9 @@ describe('the counter scans the QR the holder shows', () => {
 
     await holder.goto(`${app.origin}/history`);
     await holder.getByTestId('history-list').waitFor();
-    await expect.poll(async () => holder.getByTestId('history-list').textContent(), { timeout: 10_000 }).toContain('北京市东城区政务服务中心 使用了您的证照');
+    // The uses sit inside their authorisation, in plain words (issue 15).
+    await expect.poll(async () => holder.getByTestId('history-list').textContent(), { timeout: 10_000 }).toContain('窗口查看了证照信息');
+    expect(await holder.getByTestId('history-list').textContent()).toContain('下载了证照文件');
 
     // Chromium on Linux has no BarcodeDetector: the zxing-wasm decoder and its wasm came from us,
     // and nothing else left the origin or broke the CSP.

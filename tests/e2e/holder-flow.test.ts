@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, phoneContext, seriousA11yProblems, signIn, startApp, type RunningApp } from '../support/e2e.ts';
+import { screenshot } from './ux-support.ts';
 
 const run = promisify(execFile);
 
@@ -129,6 +130,11 @@ describe('the holder authorises a use and sees it used, live', () => {
     await page.getByTestId('usage-used').waitFor({ timeout: 2000 });
     expect(Date.now() - usedAt).toBeLessThan(2000);
     expect(await page.getByTestId('usage-used').textContent()).toMatch(/已被 北京市东城区政务服务中心 使用/);
+    // A plain ending: what was done in words, and the way home.
+    expect(await page.getByTestId('usage-used').textContent()).toContain('窗口查看了证照信息');
+    expect(await page.getByTestId('usage-used').textContent()).not.toContain('方式');
+    expect(await page.getByTestId('usage-done').textContent()).toBe('完成');
+    expect(await page.getByTestId('usage-back-to-wallet').textContent()).toBe('返回我的证照');
     await expect.poll(() => page.getByTestId('usage-verdict').textContent()).toContain('用证码已被 北京市东城区政务服务中心 使用');
     expect(await page.getByTestId('usage-verdict').getAttribute('aria-live')).toBe('assertive');
     expect(navigations).toEqual([]);
@@ -138,12 +144,17 @@ describe('the holder authorises a use and sees it used, live', () => {
     await page.getByRole('link', { name: '查看用证记录' }).click();
     await page.getByTestId('history-list').waitFor();
     const entries = page.locator('[data-testid="history-list"] > li');
-    expect(await entries.first().getAttribute('data-kind')).toBe('redemption');
+    // One entry per authorisation, its use inside it, in plain words and with no technical account.
+    expect(await entries.first().getAttribute('data-kind')).toBe('authorisation');
     const first = await entries.first().textContent();
-    expect(first).toContain('北京市东城区政务服务中心 使用了您的证照');
+    expect(first).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
     expect(first).toContain('居民户口簿');
-    expect(first).toContain('方式：数据');
-    expect(await page.locator('[data-testid="history-list"]').textContent()).toContain('授权 北京市东城区政务服务中心 办理「户籍业务办理」');
+    expect(await entries.first().getByTestId('history-uses').textContent()).toContain('北京市东城区政务服务中心');
+    expect(await entries.first().getByTestId('history-uses').textContent()).toContain('窗口查看了证照信息');
+    const list = await page.locator('[data-testid="history-list"]').textContent();
+    expect(list).not.toContain('方式：');
+    expect(list).not.toContain('holder-h5');
+    await screenshot(page, 'history-per-authorisation');
     expect(await seriousA11yProblems(page)).toEqual([]);
   });
 

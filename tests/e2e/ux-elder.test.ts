@@ -96,6 +96,9 @@ describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
     await page.goto(`${origin}/`);
     await page.getByRole('link', { name: '居民户口簿', exact: true }).click();
     await page.getByRole('button', { name: '在手机上查看' }).click();
+    await page.getByRole('dialog').waitFor();
+    await expectElderSized(page, `${name}-mobile-view-warning`);
+    await page.getByRole('button', { name: '我知道了，打开' }).click();
     await page.waitForURL(/\/m\/license\?/);
     await page.locator('.mview__name').waitFor();
     await expectElderSized(page, `${name}-mobile-view`);

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { seriousA11yProblems, signIn } from '../support/e2e.ts';
-import { phoneTestbed } from './ux-support.ts';
+import { phoneTestbed, screenshot } from './ux-support.ts';
 
 const bed = phoneTestbed();
 const app = { get origin() { return bed.app().origin; } };
@@ -84,6 +84,12 @@ describe("zhangsan's wallet", () => {
     await page.goto(`${app.origin}/`);
     await page.getByRole('link', { name: '居民户口簿' }).click();
     await page.getByRole('button', { name: '在手机上查看' }).click();
+    // Before the link opens, the holder is told that anyone with it can see the certificate until a given time.
+    const warning = page.getByRole('dialog');
+    await warning.waitFor();
+    expect(await warning.textContent()).toMatch(/在 \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? 前，任何拿到这个链接的人都能看到这张证照的全部内容/);
+    await screenshot(page, 'mobile-view-warning');
+    await page.getByRole('button', { name: '我知道了，打开' }).click();
     await page.waitForURL(/\/m\/license\?license_access_token=/);
     await expect.poll(() => page.locator('.mview__name').textContent(), { timeout: 15_000 }).toBe('居民户口簿');
     expect(await page.locator('.watermark__item').first().getAttribute('data-text')).toMatch(/^张\* \d{4}-\d{2}-\d{2} \d{2}:\d{2} 查看$/);

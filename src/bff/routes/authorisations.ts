@@ -28,6 +28,7 @@ const AuthorisationSchema = Type.Object({
   id: Type.String(),
   authCode: Type.String(),
   qrUrl: Type.String(),
+  counterCode: Nullable(Type.String({ pattern: '^\\d{17}$' })),
   licenseCode: Type.String(),
   licenseName: Type.String(),
   serviceItemCode: Type.String(),

@@ -11,6 +11,9 @@ import type { HolderSession } from '../fastify.d.ts';
 import { CounterService } from '../services/counter.ts';
 import { CounterRecipientCheck } from '../services/counter-recipient.ts';
 import { AuthorisationStore } from '../store/authorisations.ts';
+import { SqliteLiveCodeStore } from '../store/counter-codes.ts';
+import { dataCipher } from '../store/db.ts';
+import { CounterCodes } from '../services/counter-code.ts';
 
 const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
@@ -37,11 +40,11 @@ const RedemptionResponse = Type.Object({
   licenseCode: Type.String(),
   licenseItemCode: Type.String(),
   name: Type.String(),
-  idCode: Type.String(),
-  holderName: Type.String(),
-  holderIdentityNum: Type.String(),
-  holderIdentityType: Type.String(),
-  issueOrgName: Type.String(),
+  idCode: Nullable(Type.String()),
+  holderName: Nullable(Type.String()),
+  holderIdentityNum: Nullable(Type.String()),
+  holderIdentityType: Nullable(Type.String()),
+  issueOrgName: Nullable(Type.String()),
   issueDate: Nullable(Type.String()),
   beginDate: Nullable(Type.String()),
   expiryDate: Nullable(Type.String()),
@@ -103,6 +106,7 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
     const service = new CounterService({
       upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
       recipient: new CounterRecipientCheck(new AuthorisationStore(app.bffDb)),
+      counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb)),
     });
     const staffOnly = app.requireSession('counter_staff');
 

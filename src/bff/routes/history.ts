@@ -22,6 +22,8 @@ const HistorySchema = Type.Object({
       expiresAt: Type.String(),
     })),
     byFunction: Type.Boolean(),
+    uses: Type.Optional(Type.Array(RedemptionSchema)),
+    ownView: Type.Optional(Type.Boolean()),
   })),
   usesReported: Type.Boolean(),
 });

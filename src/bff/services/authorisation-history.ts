@@ -14,6 +14,8 @@ export class HistoryService {
     private readonly store: AuthorisationStore,
     private readonly authorisations: AuthorisationService,
     private readonly capabilities: UpstreamCapabilities,
+    /** This app's own access system: its uses are the holder's own mobile views. */
+    private readonly holderAppKey: string,
   ) {}
 
   async history(session: Session, licenseCode?: string): Promise<HistoryResponse> {
@@ -28,16 +30,35 @@ export class HistoryService {
       }
     }
     const rows = await Promise.all(this.store.ofSub(session.sub).map((r) => this.authorisations.refreshed(r)));
-    const entries: HistoryEntry[] = rows.map((r) => ({
-      kind: 'authorisation', at: new Date(r.created_at).toISOString(), licenseCode: r.license_code, licenseName: r.license_name,
-      serviceItemName: r.service_item_name, orgName: r.org_name,
-      authorisation: { id: r.id, status: this.authorisations.status(r), expiresAt: new Date(r.expires_at).toISOString() }, byFunction: false,
-    }));
+    // One entry per authorisation, its uses inside it (issue 15): a citizen asks "what happened to
+    // what I allowed", not for a log line per call.
+    const byCode = new Map<string, HistoryEntry>();
+    const entries: HistoryEntry[] = rows.map((r) => {
+      const entry: HistoryEntry = {
+        kind: 'authorisation', at: new Date(r.created_at).toISOString(), licenseCode: r.license_code, licenseName: r.license_name,
+        serviceItemName: r.service_item_name, orgName: r.org_name,
+        authorisation: { id: r.id, status: this.authorisations.status(r), expiresAt: new Date(r.expires_at).toISOString() }, byFunction: false,
+        uses: [],
+      };
+      if (r.auth_code) byCode.set(r.auth_code, entry);
+      return entry;
+    });
     for (const u of uses ?? []) {
-      const redemption: Redemption = { interface: u.interface, systemName: u.system_name, orgName: u.org_name, operatorName: u.operator_name, at: upstreamTimeToIso(u.time) };
+      const own = u.system !== '' && u.system === this.holderAppKey;
+      // The holder's own mobile view: theirs, with no technical account name.
+      const redemption: Redemption = {
+        interface: u.interface, systemName: own ? '' : u.system_name, orgName: own ? '' : u.org_name, operatorName: own ? null : u.operator_name,
+        at: upstreamTimeToIso(u.time),
+      };
+      const parent = byCode.get(u.auth_code);
+      if (parent && !own) {
+        parent.uses?.push(redemption);
+        continue;
+      }
       entries.push({
+        ...(own ? { ownView: true } : {}),
         kind: 'redemption', at: redemption.at, licenseCode: u.license_code, licenseName: u.license_name, serviceItemName: u.service_item_name,
-        orgName: u.org_name, redemption, byFunction: u.origin === 'by_function',
+        orgName: own ? null : u.org_name, redemption, byFunction: u.origin === 'by_function',
       });
     }
     const shown = licenseCode ? entries.filter((e) => e.licenseCode === licenseCode) : entries;

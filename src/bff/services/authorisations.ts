@@ -2,6 +2,7 @@
 // record of each authorisation, its expiry and revocation, and live status. Written so that the
 // holder is never told a code is dead while the upstream still redeems it: a record says
 // "revoked" or "expired" only after the upstream revoke succeeded or the code's own life is over.
+import type { CounterCodes } from './counter-code.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authorisation, AuthorisationStatus, AuthorisationStatusEvent, CreateAuthorisationRequest } from '../../contract/bff.ts';
@@ -38,6 +39,8 @@ export interface AuthorisationServiceDeps {
   feed: UpstreamEventFeed;
   config: Config;
   log: FastifyBaseLogger;
+  /** The readable counter code beside the QR (issue 15). */
+  counterCodes?: CounterCodes;
 }
 
 export const bizNum = (prefix: string): string => `${prefix}${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(4).toString('hex').toUpperCase()}`;
@@ -438,6 +441,7 @@ export class AuthorisationService {
       id: row.id,
       authCode,
       qrUrl: `${this.#d.config.publicOrigin}/c/${encodeURIComponent(authCode)}`,
+      counterCode: this.#d.counterCodes?.forRow(row) ?? null,
       licenseCode: row.license_code,
       licenseName: row.license_name,
       serviceItemCode: row.service_item_code,

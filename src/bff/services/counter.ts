@@ -21,7 +21,10 @@ import { ApiError } from '../errors.ts';
 import { maskIdentityNumber } from '../logging.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { CounterRecipientCheck } from './counter-recipient.ts';
-import { UpstreamError, UpstreamUnavailableError, upstreamErrorToApiError } from '../upstream/errors.ts';
+import type { CounterCodes } from './counter-code.ts';
+import { readTypedCode } from '../../contract/counter-code.ts';
+import { UpstreamError, UpstreamUnavailableError } from '../upstream/errors.ts';
+import { refusal } from './counter-refusals.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -34,15 +37,6 @@ const HANDLE_TTL_MS = 30 * 60_000;
 const MAX_HANDLES = 10_000;
 export const BY_FUNCTION_PAGE_SIZE = 10;
 
-/** What a refused code means for the person at the counter, in words they can pass on. */
-const REFUSALS: Partial<Record<UpstreamError['code'], [number, string]>> = {
-  AUTH_CODE_EXPIRED: [410, '该用证码已过期，请持证人在手机上刷新用证码后重新出示'],
-  AUTH_CODE_REVOKED: [410, '该用证码已被持证人撤销，请持证人重新授权'],
-  // 6.6: either another system redeemed it first, or the holder authorised it for another organisation.
-  AUTH_CODE_BOUND_TO_OTHER_SYSTEM: [409, '该用证码不能在本单位使用：它已被其他单位使用，或持证人授权的是其他单位，请持证人重新授权'],
-  AUTH_CODE_INVALID: [409, '用证码无效，请重新扫码或核对输入；如仍无效，请持证人重新授权'],
-};
-
 export interface CounterServiceOptions {
   upstream: UpstreamClient;
   resultClearSeconds: number;
@@ -50,6 +44,8 @@ export interface CounterServiceOptions {
   clock?: () => number;
   /** Refuses codes this BFF minted for another organisation, before any upstream call. */
   recipient?: CounterRecipientCheck;
+  /** Resolves a typed counter code to its usage code (issue 15); without it only full codes are taken. */
+  counterCodes?: CounterCodes;
 }
 
 interface Handle {
@@ -102,18 +98,6 @@ export function licenseState(rec: Pick<LicenseRecord, 'begin_date' | 'expiry_dat
   const left = daysBetween(today, expiry);
   if (left < 0) return { state: 'expired', daysLeft: null };
   return { state: left <= EXPIRING_DAYS ? 'expiring' : 'valid', daysLeft: left };
-}
-
-function refusal(err: unknown): unknown {
-  if (!(err instanceof UpstreamError)) return err;
-  const mapped = REFUSALS[err.code];
-  if (mapped) return new ApiError(mapped[0], 'CODE_NOT_REDEEMABLE', mapped[1]);
-  if (err.code === 'LICENSE_ABOLISHED') {
-    return new ApiError(409, 'CERTIFICATE_NOT_USABLE', '该证照已废止（已变更或注销），不能作为有效证明，请持证人出示现行证照或纸质材料');
-  }
-  if (err.code === 'LICENSE_NOT_ISSUED') return new ApiError(409, 'CERTIFICATE_NOT_USABLE', '该证照尚未签发，不能使用');
-  if (err.code === 'FORBIDDEN') return new ApiError(403, 'FORBIDDEN', '本窗口系统无权进行该核验，请确认所选事项属于本单位');
-  return upstreamErrorToApiError(err);
 }
 
 export class CounterService {
@@ -201,14 +185,28 @@ export class CounterService {
   }
 
   /** A by-function handle back to its upstream code, for the staff member and case it was made for. */
-  #resolve(staff: HolderSession, req: CounterRedeemRequest): { authCode: string; byFunction: boolean } {
-    this.#opts.recipient?.check(req.authCode, this.#orgCode(staff));
-    if (!req.authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode: req.authCode, byFunction: false };
-    const h = this.#handles.get(req.authCode);
+  #resolve(staff: HolderSession, req: CounterRedeemRequest, item: ItemWithKeys): { authCode: string; byFunction: boolean } {
+    const authCode = this.#fromCounterCode(staff, req.authCode);
+    this.#opts.recipient?.check(authCode, this.#orgCode(staff), item);
+    if (!authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode, byFunction: false };
+    const h = this.#handles.get(authCode);
     if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
       throw new ApiError(410, 'CODE_NOT_REDEEMABLE', '查询结果已失效或不属于当前办件，请重新按证件号码查询');
     }
     return { authCode: h.authCode, byFunction: true };
+  }
+
+  /**
+   * What the clerk typed or scanned, to the usage code: a counter code (spaces, dashes) looked up
+   * among the staff member's organisation's live codes only, a full code with its grouping spaces dropped.
+   */
+  #fromCounterCode(staff: HolderSession, text: string): string {
+    const typed = readTypedCode(text);
+    if (typed.kind === 'usage') return typed.code;
+    if (typed.kind === 'bad-check-digit') throw new ApiError(400, 'BAD_REQUEST', '数字码校验位不符：请逐位核对后重新输入');
+    if (typed.kind !== 'counter') return text.trim();
+    if (!this.#opts.counterCodes) throw new ApiError(409, 'CODE_NOT_REDEEMABLE', '本窗口不能按数字码核验，请扫码或输入完整用证码');
+    return this.#opts.counterCodes.resolve(staff.sub, this.#orgCode(staff), typed.code);
   }
 
   #remember(authCode: string, staff: HolderSession, c: { bizNum: string; serviceItemCode: string }): string {
@@ -238,7 +236,7 @@ export class CounterService {
 
   async redeem(staff: HolderSession, req: CounterRedeemRequest): Promise<CounterRedemption> {
     const item = await this.#serviceItem(staff, req.serviceItemCode);
-    const { authCode, byFunction } = this.#resolve(staff, req);
+    const { authCode, byFunction } = this.#resolve(staff, req, item);
     let record: LicenseRecord;
     try {
       const env = await this.#up.request('GET', 'license/get_license', {
@@ -303,16 +301,17 @@ export class CounterService {
     if (rec.correlative_license) warnings.push({ code: 'replaces_other', message: '该证照由一张已废止的证照变更而来，以本证照为准' });
 
     const idSensitive = sensitive.has('ZZHM');
+    // The head of the result is consent too: no number, holder or identity document the item was not given.
     return {
       licenseCode: rec.license_code,
       licenseItemCode: rec.license_item_code,
       name: rec.name,
-      idCode: idSensitive ? maskValue(rec.id_code) : rec.id_code,
-      holderName: rec.holder_name,
-      holderIdentityNum: rec.holder_identity_num.split(',').map((n) => maskIdentityNumber(n.trim())).join(', '),
-      holderIdentityType: identityTypeName(rec.holder_identity_type),
-      issueOrgName: rec.issue_org_name,
-      issueDate: rec.issue_date,
+      idCode: !wanted('ZZHM') ? null : idSensitive ? maskValue(rec.id_code) : rec.id_code,
+      holderName: wanted('CYRMC') ? rec.holder_name : null,
+      holderIdentityNum: wanted('CYRSFZJHM') ? rec.holder_identity_num.split(',').map((n) => maskIdentityNumber(n.trim())).join(', ') : null,
+      holderIdentityType: wanted('CYRSFZJLX') ? identityTypeName(rec.holder_identity_type) : null,
+      issueOrgName: wanted('FZJGMC') ? rec.issue_org_name : null,
+      issueDate: wanted('FZRQ') ? rec.issue_date : null,
       beginDate: rec.begin_date,
       expiryDate: rec.expiry_date,
       state,
@@ -328,8 +327,8 @@ export class CounterService {
 
   /** DB11/T 2290 6.6 archive: the signed PDF for the case record. */
   async archive(staff: HolderSession, req: CounterRedeemRequest): Promise<{ fileName: string; data: Buffer }> {
-    await this.#serviceItem(staff, req.serviceItemCode);
-    const { authCode, byFunction } = this.#resolve(staff, req);
+    const item = await this.#serviceItem(staff, req.serviceItemCode);
+    const { authCode, byFunction } = this.#resolve(staff, req, item);
     let result: ArchiveResult;
     try {
       const env = await this.#up.request('GET', 'license/archive', {

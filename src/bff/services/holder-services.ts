@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceCapabilities } from '../../contract/bff.ts';
 import type { Config } from '../config.ts';
 import { AuthorisationStore } from '../store/authorisations.ts';
+import { SqliteLiveCodeStore } from '../store/counter-codes.ts';
+import { dataCipher } from '../store/db.ts';
+import { CounterCodes } from './counter-code.ts';
 import { HistoryService } from './authorisation-history.ts';
 import { AuthorisationService } from './authorisations.ts';
 import { HolderService } from './holder.ts';
@@ -35,7 +38,10 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
     onEvents: (events) => authorisations?.applyEvents(events),
     onAbsent: () => caps.markAbsent('events'),
   });
-  authorisations = new AuthorisationService({ store, holder, upstream: app.upstream, capabilities: caps, hub, feed, config, log });
+  authorisations = new AuthorisationService({
+    store, holder, upstream: app.upstream, capabilities: caps, hub, feed, config, log,
+    counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb)),
+  });
   const service = authorisations;
   const mobileView = new MobileViewService(holder, app.upstream, caps, config);
   let listening = false;
@@ -56,7 +62,7 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
     await Promise.all([feed.stop(), service.close()]);
   });
   return {
-    holder, authorisations: service, history: new HistoryService(store, service, caps), mobileView, hub, feed,
+    holder, authorisations: service, history: new HistoryService(store, service, caps, config.upstream.holder.appKey), mobileView, hub, feed,
     capabilities: async () => {
       await caps.ready();
       return {

@@ -3,7 +3,7 @@
 // number nor a credential that could be replayed upstream. The key comes from BFF_DATA_KEY, or,
 // in the embedded default, from a key file beside the database (created once, mode 0600).
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 const PREFIX = 'enc1:';
 const IV_BYTES = 12;
@@ -37,6 +37,12 @@ export class DataCipher {
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+  }
+
+  /** A keyed digest of `value` under a subkey for `purpose`: derived values an outsider cannot compute. */
+  mac(value: string, purpose: string): Buffer {
+    const subkey = Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `ecert-holder:${purpose}`, 32));
+    return createHmac('sha256', subkey).update(value).digest();
   }
 
   static isSealed(value: string): boolean {

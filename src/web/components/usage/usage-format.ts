@@ -57,6 +57,12 @@ export function interfaceKey(iface: Redemption['interface'], byFunction = false)
   return { get_license: 'history.interface.data', archive: 'history.interface.file', token: 'history.interface.view' }[iface];
 }
 
+/** What the organisation did, in a citizen's words: 窗口查看了证照信息, 下载了证照文件 ... */
+export function useVerbKey(iface: Redemption['interface'], byFunction = false): string {
+  if (byFunction || iface === 'auth') return 'history.verb.byFunction';
+  return { get_license: 'history.verb.data', archive: 'history.verb.file', token: 'history.verb.view' }[iface];
+}
+
 // Dates have one formatting module for the whole app (each locale's own format).
 export { formatDateTime } from '../../composables/format-time';
 
