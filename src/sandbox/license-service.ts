@@ -7,6 +7,7 @@ import type {
 } from '../contract/upstream.ts';
 import type { SandboxDb } from './db.ts';
 import { serviceItemDataKeys } from '../contract/upstream.ts';
+import { isValidResidentId } from '../contract/resident-id.ts';
 import { ApiError, formatDate, formatTimestamp, maskValue } from './wire.ts';
 import { buildIdCode } from './id-code.ts';
 
@@ -99,14 +100,6 @@ export function normaliseIdentityType(t: string): string {
   if (t === '10') return '111';
   if (t === '40') return '999';
   return t;
-}
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-/** GB 11643 check digit. */
-export function isValidResidentId(id: string): boolean {
-  if (!/^\d{17}[\dX]$/.test(id)) return false;
-  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
-  return '10X98765432'[sum % 11] === id[17];
 }
 
 function safeEqual(a: string, b: string): boolean {

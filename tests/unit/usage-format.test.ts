@@ -5,7 +5,6 @@ import {
   groupCode,
   interfaceKey,
   isAnnouncementPoint,
-  maskName,
   newIdempotencyKey,
   validityChoices,
 } from '../../src/web/components/usage/usage-format';
@@ -45,16 +44,6 @@ describe('the usage page helpers', () => {
     ['', ''],
   ])('groups %j for reading aloud as %j', (code, grouped) => {
     expect(groupCode(code)).toBe(grouped);
-  });
-
-  it.each([
-    ['张三', '张*'],
-    ['张小三', '张*三'],
-    ['欧阳娜娜', '欧**娜'],
-    ['王', '*'],
-    ['', ''],
-  ])('masks %j as %j', (name, masked) => {
-    expect(maskName(name)).toBe(masked);
   });
 
   it.each([
