@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   durationParts,
   formatCountdown,
@@ -76,7 +76,18 @@ describe('the usage page helpers', () => {
     expect(interfaceKey(iface, byFunction)).toBe(key);
   });
 
-  it('makes a different v4 key each time', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  // Plain-http LAN testing has no secure context, so no crypto.randomUUID: both ways must give v4 keys.
+  it.each([
+    ['with crypto.randomUUID', false],
+    ['without it (no secure context)', true],
+  ])('makes a different v4 key each time, %s', (_how, insecure) => {
+    if (insecure) {
+      const { getRandomValues } = globalThis.crypto;
+      vi.stubGlobal('crypto', { getRandomValues: getRandomValues.bind(globalThis.crypto) });
+      expect(typeof crypto.randomUUID).toBe('undefined');
+    }
     const keys = new Set(Array.from({ length: 50 }, newIdempotencyKey));
     expect(keys.size).toBe(50);
     for (const k of keys) expect(k).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
