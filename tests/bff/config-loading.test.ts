@@ -1,6 +1,6 @@
 // Loading settings: the README promises that a bad setting stops start-up with one line naming it.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/bff/config';
+import { ConfigError, loadConfig } from '../../src/bff/config.ts';
 
 describe('loadConfig', () => {
   it('starts with no settings at all: the embedded sandbox on port 8080', () => {
