@@ -4,14 +4,13 @@ import cookie from '@fastify/cookie';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import { loggerOptions } from './logging.ts';
-import { ApiError, errorBody } from './errors.ts';
 import { securityHeaders } from './plugins/security.ts';
 import { bodyGuardPlugin } from './plugins/body-guard.ts';
+import { errorEnvelopePlugin } from './plugins/error-envelope.ts';
 import { webStatic } from './plugins/web-static.ts';
 import { healthRoutes } from './routes/health.ts';
 import { bffStore } from './store/plugin.ts';
 import { upstreamPlugin } from './upstream/plugin.ts';
-import { UpstreamError, upstreamErrorToApiError } from './upstream/errors.ts';
 import { sessionPlugin } from './plugins/session.ts';
 import { authRoutes } from './routes/auth.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -43,28 +42,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pluginTimeout: 60_000,
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
-    if (err instanceof ApiError) {
-      return reply.code(err.statusCode).send(errorBody(err.code, err.message, req.id));
-    }
-    if (err instanceof UpstreamError) {
-      const mapped = upstreamErrorToApiError(err);
-      req.log.warn({ upstreamCode: err.code }, 'upstream refusal not handled by the route');
-      return reply.code(mapped.statusCode).send(errorBody(mapped.code, mapped.message, req.id));
-    }
-    if (err.validation) {
-      return reply.code(400).send(errorBody('BAD_REQUEST', `请求参数不正确：${err.message}`, req.id));
-    }
-    const status = err.statusCode ?? 500;
-    if (status === 429) return reply.code(429).send(errorBody('RATE_LIMITED', '操作过于频繁，请稍后再试', req.id));
-    if (status === 413) return reply.code(413).send(errorBody('BAD_REQUEST', '请求内容过大，无法处理', req.id));
-    if (status >= 400 && status < 500) {
-      return reply.code(status).send(errorBody(status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', '请求无法处理，请检查后重试', req.id));
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply.code(500).send(errorBody('INTERNAL', '系统繁忙，请稍后再试', req.id));
-  });
-
+  await app.register(errorEnvelopePlugin);
   await app.register(bodyGuardPlugin);
   await securityHeaders(app, config);
   await app.register(cookie);

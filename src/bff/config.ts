@@ -109,9 +109,11 @@ function productionSwitch(env: Record<string, unknown>): boolean {
   return Object.keys(env).some((name) => /^(UPSTREAM_|COUNTER_UPSTREAM_|IDP_)/.test(name) && !UPSTREAM_TUNING.has(name));
 }
 
+// Whole-number settings, read from the schema itself. Not Value.Convert: it reads PORT=1.5 as 1
+// and 0x50 as 80, and a bad setting must stop start-up (docs/decisions.md, "Reading settings").
 const NUMERIC = new Set(
   Object.entries(EnvSchema.properties)
-    .filter(([, s]) => JSON.stringify(s).includes('"integer"'))
+    .filter(([, s]) => (s as { type?: unknown }).type === 'integer')
     .map(([k]) => k),
 );
 

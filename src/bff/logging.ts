@@ -10,12 +10,6 @@ const CODE_IN_PATH = /((?:\/|%2F)[cr](?:\/|%2F))[A-Za-z0-9_-]{16,128}/gi;
 // 18-digit resident ID (last may be X) and 15-digit legacy IDs, not inside longer digit runs.
 const ID_NUMBER = /(?<![0-9A-Za-z])(\d{4})\d{7,10}(\d{3}[\dXx])(?![0-9A-Za-z])/g;
 
-/** 110101199003071233 -> 1101**********1233 */
-export function maskIdentityNumber(value: string): string {
-  if (value.length <= 8) return '*'.repeat(value.length);
-  return `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`;
-}
-
 export function scrubText(text: string): string {
   if (typeof text !== 'string') return text;
   return text

@@ -2,6 +2,8 @@
 // framework imports; the BFF's route schemas and the web app's api/ modules both follow them.
 
 /** Every non-2xx JSON answer of /api and /auth. `message` is a sentence the page can show. */
+import type { CertificateState } from './certificate-validity.ts';
+
 export interface ApiErrorBody {
   error: {
     code: ApiErrorCode;
@@ -50,7 +52,8 @@ export interface SessionInfo {
   absoluteExpiresAt: string;
 }
 
-export type LicenseState = 'valid' | 'expiring' | 'expired' | 'abolished';
+/** The wallet's validity states: the one rule in certificate-validity.ts. */
+export type LicenseState = CertificateState;
 
 export type LicenseTypeCode = 'CERTIFICATE' | 'PROOF' | 'APPROVAL' | 'REPORT' | 'RESULT';
 

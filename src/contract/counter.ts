@@ -3,6 +3,7 @@
 // pure checks shared by the BFF's route schemas and the web app; no framework imports.
 // Errors answer with ApiErrorBody from ./bff.ts.
 import { readTypedCode } from './counter-code.ts';
+import type { CertificateState } from './certificate-validity.ts';
 
 /** Where the QR points: `{PUBLIC_ORIGIN}/c/{authCode}`. */
 export const CODE_LANDING_PATH = '/c/';
@@ -52,7 +53,8 @@ export interface CounterRedeemRequest extends CounterCase {
 /** POST /api/counter/archive: same body; answers application/pdf as an attachment. */
 export type CounterArchiveRequest = CounterRedeemRequest;
 
-export type CounterLicenseState = 'valid' | 'expiring' | 'expired' | 'not_yet_valid';
+/** The counter's validity states: the one rule in certificate-validity.ts. */
+export type CounterLicenseState = CertificateState;
 
 export interface CounterField {
   key: string;
@@ -133,25 +135,8 @@ export interface CounterByFunctionResponse {
   pageSize: number;
 }
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-const ID_CHECK = '10X98765432';
-
-/**
- * GB 11643-1999 citizen identity number: 17 digits, a valid birth date and the ISO 7064
- * MOD 11-2 check character (X for 10).
- */
-export function isValidResidentId(value: string): boolean {
-  const id = value.trim().toUpperCase();
-  if (!/^\d{17}[\dX]$/.test(id)) return false;
-  const y = Number(id.slice(6, 10));
-  const m = Number(id.slice(10, 12));
-  const d = Number(id.slice(12, 14));
-  const birth = new Date(Date.UTC(y, m - 1, d));
-  if (y < 1900 || birth.getUTCFullYear() !== y || birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d) return false;
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(id[i]) * (ID_WEIGHTS[i] ?? 0);
-  return ID_CHECK[sum % 11] === id[17];
-}
+// The resident-ID rule lives in resident-id.ts; the counter page reads it from here too.
+export { isValidResidentId } from './resident-id.ts';
 
 /**
  * The usage code in what a scanner read: the QR's URL (`https://host/c/CODE`, any origin, so a

@@ -38,7 +38,7 @@ export interface UpstreamError {
   inner_code?: string;
 }
 
-type AckCode = 'SUCCESS' | 'FAILURE';
+export type AckCode = 'SUCCESS' | 'FAILURE';
 
 /** Every response, HTTP 200 for business outcomes (failures included). */
 export interface Envelope<T = unknown> {
@@ -61,7 +61,7 @@ export interface Envelope<T = unknown> {
 }
 
 /** Optional on every call (query or flat body); echoed as `correlation_id`. */
-interface WithRequestId {
+export interface WithRequestId {
   request_id?: string;
 }
 
@@ -103,8 +103,6 @@ export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
 
 /** 0 person, 1 organisation, 2 both. */
 export type HolderType = 0 | 1 | 2;
-/** 0 unpublished, 2 published, 3 cancelled. */
-export type CatalogueStatus = 0 | 2 | 3;
 
 /** The person acting; sent on every write and on 6.7 calls. */
 export interface Operator {
@@ -264,92 +262,9 @@ export function serviceItemDataKeys(item: Pick<ServiceItem, 'data_item_keys'>, l
 }
 
 
-// ---------------------------------------------------------------------------------------------
-// 6.4 Production (bodies wrap their payload as { data })
-// ---------------------------------------------------------------------------------------------
+// 6.4 Production and 6.5 publication: the issuer's bodies, in upstream-issuer.ts.
+export * from './upstream-issuer.ts';
 
-export interface Wrapped<T> extends WithRequestId {
-  data: T;
-}
-
-export interface CreateLicenseData {
-  service_item_code: string;
-  service_item_name: string;
-  biz_num?: string;
-  license_group?: string;
-  seal_code?: string;
-  /** Generated (GB/T 36902 style) when omitted. */
-  id_code?: string;
-  holder_name: string;
-  holder_identity_type: string;
-  holder_identity_num: string;
-  begin_date?: string;
-  expiry_date?: string;
-  data_fields: DataFields;
-  operator: Operator;
-}
-export interface CreateLicenseResult {
-  license_code: string;
-  auth_code: string;
-}
-
-export interface UpdateLicenseData {
-  license_code: string;
-  holder_name?: string;
-  holder_identity_type?: string;
-  holder_identity_num?: string;
-  begin_date?: string;
-  expiry_date?: string;
-  biz_num?: string;
-  id_code?: string;
-  data_fields?: DataFields;
-  operator: Operator;
-}
-export interface CreateAttachmentData {
-  license_code: string;
-  name: string;
-  file_type: string;
-  /** base64 */
-  file_data: string;
-  is_license_image?: boolean;
-  description?: string;
-  operator?: Operator;
-}
-// ---------------------------------------------------------------------------------------------
-// 6.5 Operation and publication
-// ---------------------------------------------------------------------------------------------
-
-export interface SignLicenseData {
-  license_code?: string;
-  id_code?: string;
-  service_item_code?: string;
-  service_item_name?: string;
-  operator: Operator;
-}
-
-export interface ChangeLicenseData {
-  license_code: string;
-  data_fields?: DataFields;
-  begin_date?: string;
-  expiry_date?: string;
-  reason: string;
-  operator: Operator;
-}
-export interface AbolishLicenseData {
-  license_code?: string;
-  id_code?: string;
-  abolish_reason: string;
-  biz_num?: string;
-  operator: Operator;
-}
-
-export interface BatchIssueItemResult {
-  index: number;
-  ack_code: AckCode;
-  license_code?: string;
-  auth_code?: string;
-  errors: UpstreamError[];
-}
 // ---------------------------------------------------------------------------------------------
 // 6.6 Holder authorisation (flat bodies)
 // ---------------------------------------------------------------------------------------------

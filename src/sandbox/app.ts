@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from 'typebox';
-import Value from 'typebox/value';
 import { SIGNATURE_MAX_SKEW_MS, NONCE_TTL_MS } from '../contract/request-signing.ts';
 import type { CatalogueEntry, LicenseRecord, RequestSigningAlgorithm } from '../contract/upstream.ts';
 import { UPSTREAM_EXTENSIONS, type UpstreamExtension } from '../contract/extensions.ts';
 import type { SandboxDb } from './db.ts';
-import { LicenseService, type AccessSystem, type AccessSystemKind, type RecordSigner, type VerifyCredential } from './license-service.ts';
+import type { AccessSystem, AccessSystemKind, RecordSigner, VerifyCredential } from './license-records.ts';
+import { LicenseService } from './license-service.ts';
 import { signRequest, signaturesEqual } from './request-signing.ts';
 import { SandboxRateLimits, countJsonDepth, sandboxBodyLimit, type RateLimitOptions } from './request-limits.ts';
 import { ApiError, envelope, failure } from './wire.ts';
+import { Responses, Str, OptStr, DateStr, RequestId, OptAccessToken, TokenQuery, Operator, DataFields, ItemCodeParams, CreateItem, checkItem, Wrapped, LicenseRef, redeemQueryProps, RedeemQuery } from './route-schemas.ts';
 
 // license-app/v1 (DB11/T 2290-2024 section 6) as an encapsulated Fastify plugin. Routes are thin:
 // schema, access check, one LicenseService call, envelope.
@@ -47,62 +48,6 @@ declare module 'fastify' {
 }
 
 const MAX_LONG_POLL_S = 30;
-
-// ---- schemas -------------------------------------------------------------------------------
-
-const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), inner_code: Type.Optional(Type.String()) });
-const EnvelopeSchema = Type.Object(
-  {
-    ack_code: Type.String(),
-    errors: Type.Array(ErrorSchema),
-    sign: Type.Union([Type.String(), Type.Null()]),
-    sign_method: Type.Union([Type.String(), Type.Null()]),
-    timestamp: Type.String(),
-    correlation_id: Type.Union([Type.String(), Type.Null()]),
-    response_id: Type.String(),
-    total_count: Type.Integer(),
-    data: Type.Unknown(),
-  },
-  { additionalProperties: true },
-);
-const Responses = { response: { '2xx': EnvelopeSchema, '4xx': EnvelopeSchema, '5xx': EnvelopeSchema } };
-
-const Str = (max = 200) => Type.String({ minLength: 1, maxLength: max });
-const OptStr = (max = 200) => Type.Optional(Type.String({ maxLength: max }));
-const DateStr = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
-const RequestId = OptStr(128);
-// Optional in the schema so that a missing token answers INVALID_ACCESS_TOKEN, not a 400.
-const OptAccessToken = Type.Optional(Type.String({ maxLength: 128 }));
-const TokenQuery = Type.Object({ access_token: OptAccessToken, request_id: RequestId });
-// Every field present (as the contract's Operator), only account and name must be non-empty.
-const Operator = Type.Object({
-  account: Str(64), name: Str(64), identity_num: Type.String({ maxLength: 32 }), role: Type.String({ maxLength: 64 }),
-  service_org: Type.String({ maxLength: 200 }), service_org_code: Type.String({ maxLength: 64 }), division: Type.String({ maxLength: 64 }),
-  division_code: Type.String({ maxLength: 32 }),
-});
-const DataFields = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 4000 }));
-const ItemCodeParams = Type.Object({ license_item_code: Type.String({ minLength: 1, maxLength: 64 }) });
-const CreateItem = Type.Object({
-  service_item_code: Type.String({ maxLength: 64 }), service_item_name: Type.String({ maxLength: 200 }), biz_num: OptStr(64),
-  license_group: OptStr(64), seal_code: OptStr(64), id_code: Type.Optional(Str(128)), holder_name: Str(200),
-  holder_identity_type: Str(8), holder_identity_num: Str(1000), begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr),
-  data_fields: DataFields,
-});
-/** A batch item as the service takes it, or the refusal that item alone gets. */
-function checkItem(item: unknown): Static<typeof CreateItem> | ApiError {
-  if (Value.Check(CreateItem, item)) return item;
-  const first = Value.Errors(CreateItem, item)[0];
-  return new ApiError('INVALID_REQUEST', `请求参数不合法：${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim(), { innerCode: 'SCHEMA' });
-}
-const Wrapped = <T extends TSchema>(data: T) => Type.Object({ data, request_id: RequestId });
-const LicenseRef = { license_code: Type.Optional(Str(64)), id_code: Type.Optional(Str(128)) };
-const redeemQueryProps = {
-  auth_code: Str(128), access_token: OptAccessToken, request_id: RequestId,
-  // Extension: who at the counter redeems and for which case, recorded with the redemption.
-  operator_name: OptStr(64), biz_num: OptStr(64),
-  show_sensitive_data: Type.Optional(Type.Boolean()),
-};
-const RedeemQuery = Type.Object(redeemQueryProps);
 
 // ---- plugin --------------------------------------------------------------------------------
 

@@ -89,10 +89,5 @@ export function failure(errors: UpstreamError[], opts: { requestId?: string | nu
   };
 }
 
-/** `1101**********1234` for long values, `张*` style for short ones. */
-export function maskValue(value: string): string {
-  const chars = [...value];
-  if (chars.length >= 8) return chars.slice(0, 4).join('') + '*'.repeat(chars.length - 8) + chars.slice(-4).join('');
-  if (chars.length <= 1) return '*';
-  return chars[0] + '*'.repeat(chars.length - 1);
-}
+// Masking is the one rule in contract/masking.ts (docs/decisions.md, "One masking rule").
+export { maskSensitiveValue as maskValue } from '../contract/masking.ts';

@@ -3,7 +3,7 @@ import { startSandbox, type RunningSandbox } from '../support/sandbox-server.ts'
 import { HOUSEHOLD_FIELDS, ISSUER_OPERATOR, SandboxClient, errorCode, issueLicense } from '../support/sandbox-client.ts';
 import { LICENSE_ITEM } from '../../src/sandbox/seed.ts';
 import { isValidIdCode } from '../../src/sandbox/id-code.ts';
-import { canonicalJson, signedContent } from '../../src/sandbox/license-service.ts';
+import { canonicalJson, signedContent } from '../../src/sandbox/license-records.ts';
 import { verifySm2Sm3 } from '../../src/sandbox/crypto.ts';
 import type { LicenseRecord } from '../../src/contract/upstream.ts';
 

@@ -10,15 +10,13 @@ import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { CALLBACK_PATH, LoginFailedError, type LoginErrorCode } from '../identity/index.ts';
 import { LOGIN_COOKIE, type SessionContext } from '../plugins/session.ts';
+import { ErrorBody } from '../../contract/error-body.ts';
 
 /** How long the platform's login page may stay open before the callback is refused. */
 const PENDING_LOGIN_SECONDS = 10 * 60;
 /** A CAS logoutRequest is well under 2 KB. */
 const LOGOUT_REQUEST_BYTES = 16 * 1024;
 
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
-});
 const LogoutResponse = Type.Object({
   /** Where the page navigates next: the platform's end-session page, or /login. */
   redirectTo: Type.String(),

@@ -7,7 +7,8 @@ import type { AuthorisationStatusEvent } from '../../contract/bff.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { isFinal } from '../services/authorisations.ts';
 import type { HolderServices } from '../services/holder-services.ts';
-import { Errors, LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
+import { Errors } from '../../contract/error-body.ts';
+import { LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
 
 const HEARTBEAT_MS = 15_000;
 const FALLBACK_POLL_MS = 3_000;

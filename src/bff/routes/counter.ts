@@ -14,14 +14,12 @@ import { AuthorisationStore } from '../store/authorisations.ts';
 import { SqliteLiveCodeStore } from '../store/counter-codes.ts';
 import { dataCipher } from '../store/db.ts';
 import { CounterCodes } from '../services/counter-code.ts';
+import { CertificateStateSchema } from '../../contract/certificate-validity.ts';
+import { Errors } from '../../contract/error-body.ts';
 
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
-});
-const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
-const State = Type.Union([Type.Literal('valid'), Type.Literal('expiring'), Type.Literal('expired'), Type.Literal('not_yet_valid')]);
+const State = CertificateStateSchema;
 
 const Case = {
   bizNum: Type.String({ pattern: BIZ_NUM_PATTERN }),

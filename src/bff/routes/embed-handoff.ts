@@ -20,14 +20,12 @@ import type { SessionContext } from '../plugins/session.ts';
 import { EmbedHandoffStore } from '../store/embed-handoffs.ts';
 import type { StoredSession } from '../store/sessions.ts';
 import { SessionInfoSchema, sessionInfo } from './session.ts';
+import { ErrorBody } from '../../contract/error-body.ts';
 
 /** Long enough for the popup to post and the frame to redeem; short enough to be useless later. */
 const HANDOFF_SECONDS = 60;
 const PURGE_INTERVAL_MS = 5 * 60 * 1000;
 
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
-});
 const Opaque = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
 const handoffFailed = (): ApiError => new ApiError(400, 'BAD_REQUEST', '登录交接已失效，请重新登录');

@@ -5,7 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { HolderServices } from '../services/holder-services.ts';
 import { RedemptionSchema } from './authorisations.ts';
-import { Errors, LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
+import { Errors } from '../../contract/error-body.ts';
+import { LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
 
 const HistorySchema = Type.Object({
   entries: Type.Array(Type.Object({

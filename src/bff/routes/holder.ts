@@ -7,7 +7,8 @@ import type { Config } from '../config.ts';
 import { createHolderServices } from '../services/holder-services.ts';
 import { authorisationRoutes } from './authorisations.ts';
 import { historyRoutes } from './history.ts';
-import { Errors, licenseRoutes, noStoreHook } from './licenses.ts';
+import { Errors } from '../../contract/error-body.ts';
+import { licenseRoutes, noStoreHook } from './licenses.ts';
 import { mobileViewRoutes } from './mobile-view.ts';
 
 export async function holderRoutes(app: FastifyInstance, config: Config): Promise<void> {

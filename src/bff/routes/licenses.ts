@@ -6,14 +6,12 @@ import { Type, type TSchema } from 'typebox';
 import { ApiError } from '../errors.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import type { HolderServices } from '../services/holder-services.ts';
+import { CertificateStateSchema } from '../../contract/certificate-validity.ts';
+import { Errors } from '../../contract/error-body.ts';
 
-export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
-});
-export const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 
 export const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
-const LicenseStateSchema = Type.Union([Type.Literal('valid'), Type.Literal('expiring'), Type.Literal('expired'), Type.Literal('abolished')]);
+const LicenseStateSchema = CertificateStateSchema;
 const LicenseTypeSchema = Type.Union([
   Type.Literal('CERTIFICATE'), Type.Literal('PROOF'), Type.Literal('APPROVAL'), Type.Literal('REPORT'), Type.Literal('RESULT'),
 ]);

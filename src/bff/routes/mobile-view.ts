@@ -6,7 +6,8 @@ import rateLimit from '@fastify/rate-limit';
 import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
 import type { HolderServices } from '../services/holder-services.ts';
-import { detailProps, Errors, LicenseCodeParam, noStoreHook, sessionOf } from './licenses.ts';
+import { Errors } from '../../contract/error-body.ts';
+import { detailProps, LicenseCodeParam, noStoreHook, sessionOf } from './licenses.ts';
 
 /** Per IP and minute: enough for a page and its reloads, too few to guess tokens. */
 export const MOBILE_VIEW_RATE_LIMIT = 30;

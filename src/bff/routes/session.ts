@@ -5,10 +5,8 @@ import { Type } from 'typebox';
 import type { SessionInfo } from '../../contract/bff.ts';
 import { maskIdentityNumber, maskName } from '../identity/masking.ts';
 import type { StoredSession } from '../store/sessions.ts';
+import { ErrorBody } from '../../contract/error-body.ts';
 
-const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), requestId: Type.String() }),
-});
 
 export const SessionInfoSchema = Type.Object({
   user: Type.Object({

@@ -6,7 +6,6 @@ import type {
   CounterByFunctionRequest,
   CounterByFunctionResponse,
   CounterField,
-  CounterLicenseState,
   CounterRedeemRequest,
   CounterRedemption,
   CounterServiceItem,
@@ -18,7 +17,8 @@ import { ArchiveResultSchema, HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type A
 import { readAs, readRecord } from '../upstream/read.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import { ApiError } from '../errors.ts';
-import { maskIdentityNumber } from '../logging.ts';
+import { certificateValidity } from '../../contract/certificate-validity.ts';
+import { maskIdentityNumber, maskSensitiveValue as maskValue } from '../../contract/masking.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { CounterRecipientCheck } from './counter-recipient.ts';
 import type { CounterCodes } from './counter-code.ts';
@@ -26,11 +26,8 @@ import { readTypedCode } from '../../contract/counter-code.ts';
 import { UpstreamError, UpstreamUnavailableError } from '../upstream/errors.ts';
 import { refusal } from './counter-refusals.ts';
 
-const DAY_MS = 86_400_000;
-
 /** A service item with the upstream's minimum-necessary extension, kept in the BFF only. */
 type ItemWithKeys = CounterServiceItem & { dataItemKeys?: Record<string, string[]> };
-const EXPIRING_DAYS = 30;
 const REFERENCE_TTL_MS = 10 * 60_000;
 /** By-function codes live 24 h upstream; a handle only as long as a counter visit reasonably takes. */
 const HANDLE_TTL_MS = 30 * 60_000;
@@ -61,25 +58,8 @@ interface Cached<T> {
   until: number;
 }
 
-/** Any masked value as the sandbox and the wallet show it: 1101**********1233, 张*. */
-export function maskValue(value: string): string {
-  const chars = [...value];
-  if (chars.length >= 8) return chars.slice(0, 4).join('') + '*'.repeat(chars.length - 8) + chars.slice(-4).join('');
-  if (chars.length <= 1) return '*';
-  return chars[0] + '*'.repeat(chars.length - 1);
-}
-
 function isMasked(value: string): boolean {
   return value.includes('*');
-}
-
-/** Beijing's calendar date of an instant, YYYY-MM-DD. */
-function beijingDate(ms: number): string {
-  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
-}
-
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 }
 
 /** '111' -> 居民身份证; legacy 10 (18-digit ID card) and 40 (other) too (spec: data model). */
@@ -89,16 +69,8 @@ function identityTypeName(code: string): string {
   return (HOLDER_IDENTITY_TYPES as Record<string, string>)[code] ?? code;
 }
 
-export function licenseState(rec: Pick<LicenseRecord, 'begin_date' | 'expiry_date'>, now: number): { state: CounterLicenseState; daysLeft: number | null } {
-  const today = beijingDate(now);
-  const expiry = rec.expiry_date?.slice(0, 10) || null;
-  const begin = rec.begin_date?.slice(0, 10) || null;
-  if (begin && begin > today) return { state: 'not_yet_valid', daysLeft: null };
-  if (!expiry) return { state: 'valid', daysLeft: null };
-  const left = daysBetween(today, expiry);
-  if (left < 0) return { state: 'expired', daysLeft: null };
-  return { state: left <= EXPIRING_DAYS ? 'expiring' : 'valid', daysLeft: left };
-}
+/** The shared validity rule (contract/certificate-validity.ts). */
+export const licenseState = certificateValidity;
 
 export class CounterService {
   readonly #up: UpstreamClient;

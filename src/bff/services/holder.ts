@@ -15,15 +15,12 @@ import type {
 import { HOLDER_IDENTITY_TYPES, serviceItemDataKeys, type CatalogueEntry, type LicenseRecord } from '../../contract/upstream.ts';
 import type { Config } from '../config.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { maskIdentityNumber, maskName } from '../identity/masking.ts';
+import { certificateValidity, isUsable } from '../../contract/certificate-validity.ts';
+import { maskName, maskSensitiveValue } from '../../contract/masking.ts';
 import type { UpstreamCapabilities } from '../upstream/capabilities.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
 
-const DAY_MS = 86_400_000;
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
-/** Cards within this many days of expiry say so (UX.md: warn before it is too late). */
-export const EXPIRING_DAYS = 30;
 const CATALOGUE_TTL_MS = 10 * 60_000;
 const DIRECTORY_TTL_MS = 5 * 60_000;
 
@@ -37,11 +34,6 @@ export async function viaUpstream<T>(call: Promise<T>): Promise<T> {
   }
 }
 
-/** `YYYY-MM-DD` of the given instant in Beijing (UTC+8), where certificate dates live. */
-export function beijingDate(ms: number): string {
-  return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
-}
-
 /** The upstream's `YYYY-MM-DD HH:mm:ss` (Beijing time) as an ISO instant. */
 export function upstreamTimeToIso(text: string): string {
   const ms = upstreamTimeToMs(text);
@@ -53,39 +45,17 @@ export function upstreamTimeToMs(text: string): number {
   return m ? Date.parse(`${m[1]}T${m[2]}+08:00`) : Date.parse(text);
 }
 
-function daysBetween(fromDate: string, toDate: string): number {
-  return Math.round((Date.parse(`${toDate}T00:00:00Z`) - Date.parse(`${fromDate}T00:00:00Z`)) / DAY_MS);
+/** The shared validity rule, over the fields of a record the holder's pages read. */
+export function licenseState(record: Pick<LicenseRecord, 'license_status' | 'begin_date' | 'expiry_date'>, now: number): { state: LicenseState; daysLeft: number | null } {
+  return certificateValidity(record, now);
 }
-
-/** Validity from status and dates: the expiry date itself is still a valid day. */
-export function licenseState(record: Pick<LicenseRecord, 'license_status' | 'expiry_date'>, now: number): { state: LicenseState; daysLeft: number | null } {
-  if (record.license_status === 'ABOLISHED') return { state: 'abolished', daysLeft: null };
-  if (!record.expiry_date) return { state: 'valid', daysLeft: null };
-  const daysLeft = daysBetween(beijingDate(now), record.expiry_date.slice(0, 10));
-  if (daysLeft < 0) return { state: 'expired', daysLeft: null };
-  return { state: daysLeft <= EXPIRING_DAYS ? 'expiring' : 'valid', daysLeft };
-}
-
-export const isUsable = (state: LicenseState): boolean => state === 'valid' || state === 'expiring';
 
 /** Why a certificate cannot be authorised, in the words the page shows. */
 export function unusableReason(state: LicenseState): string | null {
   if (state === 'abolished') return '该证照已废止，不能授权使用';
   if (state === 'expired') return '该证照已过期，不能授权使用';
+  if (state === 'not_yet_valid') return '该证照尚未生效，不能授权使用';
   return null;
-}
-
-/**
- * Sensitive face values: number-like values as 1101**********1234; text keeps a short head
- * (an address keeps its district) and a fixed run of stars, so the length is not given away.
- */
-export function maskSensitiveValue(value: string): string {
-  const chars = [...value];
-  if (chars.length === 0) return value;
-  // Number-like (also when the upstream already masked it): 1101**********1234.
-  if (/^[0-9A-Za-z*-]{8,}$/.test(value)) return maskIdentityNumber(value);
-  if (chars.length < 8) return `${chars[0]}${'*'.repeat(Math.max(chars.length - 1, 1))}`;
-  return `${chars.slice(0, Math.min(6, Math.ceil(chars.length / 3))).join('')}******`;
 }
 
 /** The number field of a certificate, whose sensitivity decides how the card shows id_code. */

@@ -28,14 +28,8 @@ export function groupCode(code: string, size = 4): string {
   return groups.join(' ');
 }
 
-/** 张三 -> 张*, 张小三 -> 张*三, 欧阳娜娜 -> 欧**娜: the masking national apps show. */
-export function maskName(name: string): string {
-  const chars = [...name.trim()];
-  if (chars.length === 0) return '';
-  if (chars.length === 1) return '*';
-  if (chars.length === 2) return `${chars[0]}*`;
-  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
-}
+/** Names mask by the one rule every room uses (欧*明, docs/decisions.md "One masking rule"). */
+export { maskName } from '@contract/masking';
 
 /** The validity choices offered on the consent screen, all within the configured bounds. */
 export function validityChoices(bounds: { minSeconds: number; maxSeconds: number; defaultSeconds: number }): number[] {

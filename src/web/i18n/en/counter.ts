@@ -100,6 +100,7 @@ export const counter: LazyMessages['counter'] = {
     expiring: 'expiring soon',
     expired: 'expired',
     not_yet_valid: 'not yet valid',
+    abolished: 'revoked',
   },
   byFunction: {
     heading: 'Verification by function',

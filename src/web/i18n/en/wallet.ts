@@ -22,6 +22,7 @@ export const wallet: CoreMessages['wallet'] = {
     expiring: 'Expires within 30 days ({n} days left)',
     expired: 'Expired',
     abolished: 'Revoked',
+    not_yet_valid: 'Not yet valid',
   },
   number: 'Number',
   issuer: 'Issued by',

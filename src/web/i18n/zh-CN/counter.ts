@@ -98,6 +98,7 @@ export const counter = {
     expiring: '即将到期',
     expired: '已过期',
     not_yet_valid: '尚未生效',
+    abolished: '已废止',
   },
   byFunction: {
     heading: '依职能查验',

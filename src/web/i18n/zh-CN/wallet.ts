@@ -20,6 +20,7 @@ export const wallet = {
     expiring: '30天内到期，剩{n}天',
     expired: '已过期',
     abolished: '已废止',
+    not_yet_valid: '尚未生效',
   },
   number: '证照编号',
   issuer: '发证机关',

@@ -1,0 +1,61 @@
+// Loading settings: the README promises that a bad setting stops start-up with one line naming it.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/bff/config.ts';
+
+describe('loadConfig', () => {
+  it('starts with no settings at all: the embedded sandbox on port 8080', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, publicOrigin: 'http://localhost:8080', sandbox: { enabled: true } });
+    expect(c.upstream.timeoutMs).toBe(8000);
+  });
+
+  it.each([
+    ['PORT', '3000', (c: ReturnType<typeof loadConfig>) => c.port, 3000],
+    ['PORT', ' 3000 ', (c: ReturnType<typeof loadConfig>) => c.port, 3000],
+    ['UPSTREAM_TIMEOUT_MS', '2500', (c: ReturnType<typeof loadConfig>) => c.upstream.timeoutMs, 2500],
+    ['SESSION_IDLE_SECONDS', '600', (c: ReturnType<typeof loadConfig>) => c.session.idleSeconds, 600],
+  ])('reads %s=%j as a whole number', (name, raw, read, expected) => {
+    expect(read(loadConfig({ [name]: raw }))).toBe(expected);
+  });
+
+  it.each([
+    ['PORT', '1.5'],
+    ['PORT', '0x50'],
+    ['PORT', '1e3'],
+    ['PORT', '70000'],
+    ['PORT', 'eighty'],
+    ['UPSTREAM_TIMEOUT_MS', '50'],
+    ['HOLDER_CODE_TTL_SECONDS', '10'],
+    ['LOG_LEVEL', 'loud'],
+    ['PUBLIC_ORIGIN', 'localhost:8080'],
+  ])('stops on %s=%j with one line naming the setting', (name, raw) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [name]: raw });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const message = (caught as Error).message;
+    expect(message).toContain(`Invalid setting ${name}=`);
+    expect(message).not.toContain('\n');
+  });
+
+  it('stops on an unknown setting under its own prefixes (a typo), and ignores others', () => {
+    expect(() => loadConfig({ SESSION_IDLE_SECOND: '600' })).toThrow(/Unknown setting SESSION_IDLE_SECOND/);
+    expect(() => loadConfig({ SOMEONE_ELSES: 'x' })).not.toThrow();
+  });
+
+  it('never prints a secret it refuses', () => {
+    expect(() => loadConfig({ BFF_DATA_KEY: 'not-a-key-but-a-secret' })).toThrow(ConfigError);
+    try {
+      loadConfig({ BFF_DATA_KEY: 'not-a-key-but-a-secret' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('not-a-key-but-a-secret');
+    }
+  });
+
+  it('reads an empty value as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(8080);
+  });
+});
