@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,17 +12,6 @@ const CLIENT = { client_id: 'idp-test', client_secret: 'idp-test-secret', redire
 const login = (issuer: string, account: string, password = 'demo123456') => loginAtIdp({
   issuer, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret, redirectUri: CLIENT.redirect_uris[0]!, account, password,
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startIdp(dbFile: string, opts: { accessTokenTtl?: number } = {}): Promise<{ app: FastifyInstance; issuer: string; db: Database.Database }> {
   const port = await freePort();

@@ -2,11 +2,11 @@
 // files, and Debian's Chromium through playwright-core at a phone's viewport.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
+import { freePort } from './ports.ts';
 
 export interface RunningApp {
   origin: string;
@@ -15,16 +15,7 @@ export interface RunningApp {
   stop: () => Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
   const port = await freePort();

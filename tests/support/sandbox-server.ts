@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sandboxPlugin, type SandboxOptions } from '../../src/sandbox/index.ts';
 
@@ -20,17 +20,7 @@ export interface RunningSandbox {
   close: () => Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** `extraClients`: more relying parties to register at the provider (a BFF under test). */
 export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin'>> & { extraClients?: SandboxOptions['idpClients'] } = {}): Promise<RunningSandbox> {
