@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -25,7 +26,8 @@ function ephemeralLow(): number {
 const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0) || 0;
 const slices = Math.max(1, Math.floor((ephemeralLow() - FLOOR) / SLICE));
 const base = FLOOR + (worker % slices) * SLICE;
-let next = 0;
+// A random start, so two test runs on one machine (a developer's and CI's) rarely probe alike.
+let next = randomInt(SLICE);
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
