@@ -3,6 +3,7 @@ import type { Authorisation, LicenseListResponse, SessionInfo } from '../../src/
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
 import { BffClient } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
+import { onFreePort } from '../support/ports.ts';
 import { freePort, startSandbox, type RunningSandbox } from '../support/sandbox-server.ts';
 
 // The BFF configured for production (IDP_PROTOCOL + IDP_*), against the standalone sandbox playing
@@ -13,8 +14,11 @@ type Protocol = 'oidc' | 'oauth2' | 'cas';
 
 interface Pair { sandbox: RunningSandbox; bff: BffStack }
 
-async function startPair(protocol: Protocol, idpEnv: (issuer: string) => Record<string, string>): Promise<Pair> {
-  const port = await freePort();
+function startPair(protocol: Protocol, idpEnv: (issuer: string) => Record<string, string>): Promise<Pair> {
+  return onFreePort((port) => startPairOn(port, protocol, idpEnv));
+}
+
+async function startPairOn(port: number, protocol: Protocol, idpEnv: (issuer: string) => Record<string, string>): Promise<Pair> {
   const origin = `http://127.0.0.1:${port}`;
   const sandbox = await startSandbox({
     idpProtocol: protocol,
@@ -23,17 +27,22 @@ async function startPair(protocol: Protocol, idpEnv: (issuer: string) => Record<
       redirect_uris: [`${origin}/auth/callback`], post_logout_redirect_uris: [`${origin}/login`],
     }],
   });
-  const bff = await startBffStack({
-    port,
-    captureLogs: true,
-    env: {
-      UPSTREAM_URL: sandbox.apiRoot, UPSTREAM_APP_KEY: 'holder-h5', UPSTREAM_APP_SECRET: 'holder-h5-secret', UPSTREAM_ACCOUNT: 'holder-h5', UPSTREAM_PASSWORD: 'holder-h5-pass',
-      COUNTER_UPSTREAM_APP_KEY: 'counter-demo', COUNTER_UPSTREAM_APP_SECRET: 'counter-demo-secret', COUNTER_UPSTREAM_ACCOUNT: 'counter01', COUNTER_UPSTREAM_PASSWORD: 'counter01-pass',
-      IDP_PROTOCOL: protocol,
-      ...idpEnv(sandbox.issuer),
-    },
-  });
-  return { sandbox, bff };
+  try {
+    const bff = await startBffStack({
+      port,
+      captureLogs: true,
+      env: {
+        UPSTREAM_URL: sandbox.apiRoot, UPSTREAM_APP_KEY: 'holder-h5', UPSTREAM_APP_SECRET: 'holder-h5-secret', UPSTREAM_ACCOUNT: 'holder-h5', UPSTREAM_PASSWORD: 'holder-h5-pass',
+        COUNTER_UPSTREAM_APP_KEY: 'counter-demo', COUNTER_UPSTREAM_APP_SECRET: 'counter-demo-secret', COUNTER_UPSTREAM_ACCOUNT: 'counter01', COUNTER_UPSTREAM_PASSWORD: 'counter01-pass',
+        IDP_PROTOCOL: protocol,
+        ...idpEnv(sandbox.issuer),
+      },
+    });
+    return { sandbox, bff };
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
 }
 
 /** A pair per describe block, started before its tests and closed after. */

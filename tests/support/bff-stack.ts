@@ -4,7 +4,8 @@ import { buildApp } from '../../src/bff/app.ts';
 import { loadConfig, type Config } from '../../src/bff/config.ts';
 import { loggerOptions } from '../../src/bff/logging.ts';
 import { sandboxPlugin, type SandboxOptions } from '../../src/sandbox/index.ts';
-import { freePort, TEST_IDP_CLIENT } from './sandbox-server.ts';
+import { onFreePort } from './ports.ts';
+import { TEST_IDP_CLIENT } from './sandbox-server.ts';
 
 // The BFF exactly as `npm start` composes it (src/server.ts): one process, one loopback port,
 // the sandbox and its identity provider mounted beside the BFF and reached over real HTTP.
@@ -37,7 +38,10 @@ export interface BffStackOptions {
 
 /** Login as the BFF against the sandbox provider needs the BFF's own client registered there. */
 export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStack> {
-  const port = opts.port ?? await freePort();
+  return opts.port === undefined ? onFreePort((port) => startBffStackOn(port, opts)) : startBffStackOn(opts.port, opts);
+}
+
+async function startBffStackOn(port: number, opts: BffStackOptions): Promise<BffStack> {
   const origin = `http://127.0.0.1:${port}`;
   // SANDBOX_EXTENSIONS from the test run (vitest.config.ts runs the BFF suites with all and with none).
   const fromRun = process.env.SANDBOX_EXTENSIONS ? { SANDBOX_EXTENSIONS: process.env.SANDBOX_EXTENSIONS } : {};
@@ -72,7 +76,12 @@ export async function startBffStack(opts: BffStackOptions = {}): Promise<BffStac
     });
   }
   await opts.beforeListen?.(app);
-  await app.listen({ port, host: '127.0.0.1' });
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   await app.upstreamCapabilities.ready();
   return { origin, config, app, logs, close: () => app.close() };
 }

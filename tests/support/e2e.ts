@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/sandbox/demo-data.ts';
-import { freePort } from './ports.ts';
+import { freePort, onFreePort } from './ports.ts';
 
 export interface RunningApp {
   origin: string;
@@ -18,7 +18,10 @@ export interface RunningApp {
 export { freePort };
 
 export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  const port = await freePort();
+  return onFreePort((port) => startAppOn(port, env));
+}
+
+async function startAppOn(port: number, env: Record<string, string>): Promise<RunningApp> {
   const dir = mkdtempSync(join(tmpdir(), 'ecert-e2e-'));
   const origin = `http://127.0.0.1:${port}`;
   let output = '';
@@ -41,7 +44,10 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`server exited early:\n${output}`);
+    }
     try {
       const res = await fetch(`${origin}/healthz`);
       if (res.ok) break;

@@ -5,10 +5,11 @@ import { createServer } from 'node:net';
 // A port for a server whose URL must be known before it listens (an issuer, a redirect URI).
 //
 // Asking the kernel for port 0 and closing it again races: the kernel hands the same ephemeral
-// port to the next bind(0) or outgoing connection in any worker, and the server that listens a
-// moment later meets EADDRINUSE (CI saw it once in 950 tests). So each vitest worker takes ports
-// from its own slice below the kernel's ephemeral range, which neither bind(0) nor outgoing
-// connections ever use, and never hands out the same one twice in a run.
+// port to the next bind(0) or outgoing connection, and the server that listens a moment later
+// meets EADDRINUSE (CI saw it once in 950 tests). So ports come from below the kernel's ephemeral
+// range, which neither bind(0) nor outgoing connections use: each test process walks its own
+// slice (chosen by its pid, so test runs side by side on one machine rarely share one), from a
+// random place, and never hands out the same port twice.
 
 const SLICE = 400;
 const FLOOR = 10_000;
@@ -23,10 +24,8 @@ function ephemeralLow(): number {
   }
 }
 
-const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0) || 0;
 const slices = Math.max(1, Math.floor((ephemeralLow() - FLOOR) / SLICE));
-const base = FLOOR + (worker % slices) * SLICE;
-// A random start, so two test runs on one machine (a developer's and CI's) rarely probe alike.
+const base = FLOOR + (process.pid % slices) * SLICE;
 let next = randomInt(SLICE);
 
 function canListen(port: number): Promise<boolean> {
@@ -45,4 +44,21 @@ export async function freePort(): Promise<number> {
     if (await canListen(port)) return port;
   }
   throw new Error(`no free port in ${base}..${base + SLICE - 1}`);
+}
+
+const clashed = (err: unknown): boolean => /EADDRINUSE/.test(String((err as { code?: unknown })?.code ?? '') + String((err as Error)?.message ?? err));
+
+/**
+ * Starts something on a port from freePort(), starting again on another port if a server
+ * elsewhere took that one in the moment between the probe and the listen. `start` must clean up
+ * after itself when it throws.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt >= tries || !clashed(err)) throw err;
+    }
+  }
 }

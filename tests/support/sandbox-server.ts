@@ -1,4 +1,4 @@
-import { freePort } from './ports.ts';
+import { freePort, onFreePort } from './ports.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sandboxPlugin, type SandboxOptions } from '../../src/sandbox/index.ts';
 
@@ -23,8 +23,13 @@ export interface RunningSandbox {
 export { freePort };
 
 /** `extraClients`: more relying parties to register at the provider (a BFF under test). */
-export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin'>> & { extraClients?: SandboxOptions['idpClients'] } = {}): Promise<RunningSandbox> {
-  const port = await freePort();
+type StartSandboxOptions = Partial<Omit<SandboxOptions, 'origin'>> & { extraClients?: SandboxOptions['idpClients'] };
+
+export async function startSandbox(opts: StartSandboxOptions = {}): Promise<RunningSandbox> {
+  return onFreePort((port) => startSandboxOn(port, opts));
+}
+
+async function startSandboxOn(port: number, opts: StartSandboxOptions): Promise<RunningSandbox> {
   const origin = `http://127.0.0.1:${port}`;
   const app = Fastify({ logger: false, pluginTimeout: 60_000 });
   const { extraClients = [], ...sandboxOpts } = opts;
@@ -38,7 +43,12 @@ export async function startSandbox(opts: Partial<Omit<SandboxOptions, 'origin'>>
       ...extraClients,
     ],
   });
-  await app.listen({ port, host: '127.0.0.1' });
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return {
     origin,
     apiRoot: `${origin}${opts.licensePrefix ?? '/sandbox/license-app/v1'}`,
