@@ -2,24 +2,23 @@
 // (section 5), tokens, operators, and the issuer's and redeemer's bodies and queries.
 import { Type, type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { envelopeOf } from '../contract/upstream.ts';
 import { ApiError } from './wire.ts';
 
-const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), inner_code: Type.Optional(Type.String()) });
-const EnvelopeSchema = Type.Object(
-  {
-    ack_code: Type.String(),
-    errors: Type.Array(ErrorSchema),
-    sign: Type.Union([Type.String(), Type.Null()]),
-    sign_method: Type.Union([Type.String(), Type.Null()]),
-    timestamp: Type.String(),
-    correlation_id: Type.Union([Type.String(), Type.Null()]),
-    response_id: Type.String(),
-    total_count: Type.Integer(),
-    data: Type.Unknown(),
-  },
-  { additionalProperties: true },
-);
-export const Responses = { response: { '2xx': EnvelopeSchema, '4xx': EnvelopeSchema, '5xx': EnvelopeSchema } };
+/**
+ * A route's answers, from the contract (src/contract/upstream.ts): the envelope with this route's
+ * `data` on HTTP 2xx, null `data` on a refusal or a protocol fault. Fastify serialises with them,
+ * so the sandbox cannot send a shape the contract does not describe.
+ */
+export function answers(data: TSchema) {
+  // `nullable` is the serialiser's own keyword: a refusal's null data passes through as null
+  // without a union, which would validate every answer a second time to pick a branch.
+  const success = envelopeOf(isNull(data) ? data : ({ ...data, nullable: true } as TSchema));
+  return { response: { '2xx': success, '4xx': Refusal, '5xx': Refusal } };
+}
+const isNull = (schema: TSchema): boolean => (schema as { type?: unknown }).type === 'null';
+const Refusal = envelopeOf(Type.Null());
+export const NoData = answers(Type.Null());
 
 export const Str = (max = 200) => Type.String({ minLength: 1, maxLength: max });
 export const OptStr = (max = 200) => Type.Optional(Type.String({ maxLength: max }));

@@ -3,10 +3,8 @@
 // turns the envelope into values or typed errors, so routes only see data or an error.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import Value from 'typebox/value';
 import {
   ArchiveResultSchema,
-  AuthCodeEventSchema,
   AuthCodeEventsResultSchema,
   AuthCodeUseSchema,
   CatalogueEntrySchema,
@@ -29,7 +27,7 @@ import {
 } from '../../contract/upstream.ts';
 import type { Config } from '../config.ts';
 import { UpstreamAbsentError, UpstreamError, UpstreamUnavailableError, malformedAnswer } from './errors.ts';
-import { readAs, readListAs, readRecord, readRecords } from './read.ts';
+import { readAs, readKnownEvents, readListAs, readRecord, readRecords } from './read.ts';
 import { signingHeaders } from './signing.ts';
 import {
   TOKEN_REFUSALS, firstError, isEnvelope, sleep,
@@ -302,16 +300,15 @@ export class UpstreamClient {
       ...opts,
       timeoutMs: (opts.timeoutMs ?? this.#opts.timeoutMs) + wait * 1000,
     });
-    const result = readAs(AuthCodeEventsResultSchema, this.#dataOf(env, 'events'), 'events');
-    const known = result.events.filter((e) => Value.Check(AuthCodeEventSchema, Value.Default(AuthCodeEventSchema, Value.Clone(e))));
-    return { next: result.next, events: known.map((e, i) => readAs(AuthCodeEventSchema, e, `events[${i}]`)) };
+    const data = this.#dataOf(env, 'events') as { events?: unknown };
+    return readAs(AuthCodeEventsResultSchema, { ...data, events: readKnownEvents(data.events, 'events') }, 'events');
   }
 
   /** Extension `license/license_by_token`: the record behind a license_access_token. */
   async licenseByToken(token: string, opts?: CallOptions): Promise<LicenseByTokenResult> {
     const env = await this.request('GET', 'license/license_by_token', { query: { license_access_token: token } }, opts);
-    const result = readAs(LicenseByTokenResultSchema, this.#dataOf(env, 'license_by_token'), 'license_by_token');
-    return { ...result, license: readRecord(result.license, 'license_by_token.license') };
+    const data = this.#dataOf(env, 'license_by_token') as { license?: unknown };
+    return readAs(LicenseByTokenResultSchema, { ...data, license: readRecord(data.license, 'license_by_token.license') }, 'license_by_token');
   }
 
   // ---- 6.2 / 6.3 reference data ----
