@@ -89,6 +89,13 @@ export function readRecord(value: unknown, what: string): LicenseRecord {
   return readAs(LicenseRecordSchema, v, what);
 }
 
+/** `auth_codes`, parallel to `data` (license/holder, license/auth): one non-empty code per record. */
+export function readAuthCodes(env: { auth_codes?: unknown }, count: number, what: string): string[] {
+  const codes = env.auth_codes ?? [];
+  if (!Array.isArray(codes) || codes.length !== count || !codes.every((c) => typeof c === 'string' && c !== '')) throw malformedAnswer(what, 'auth_codes');
+  return codes as string[];
+}
+
 export function readRecords(value: unknown, what: string): LicenseRecord[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw malformedAnswer(what, 'data');
