@@ -5,7 +5,7 @@ import {
 import { readAs, readKnownEvents, readRecord } from '../../src/bff/upstream/read.ts';
 import { UpstreamUnavailableError } from '../../src/bff/upstream/errors.ts';
 
-// The upstream client's checker: each license-app/v1 answer against its contract schema. Extra
+// The upstream client's checker, as a table (pure, no server): each license-app/v1 answer against its contract schema. Extra
 // fields pass, optional ones default, a missing or mistyped required field is UPSTREAM_ERROR (502)
 // naming that field, so the page says what the service got wrong instead of failing later.
 
