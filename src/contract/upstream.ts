@@ -261,6 +261,17 @@ export const REDEMPTION_INTERFACES = ['get_license', 'token', 'archive'] as cons
 export type RedemptionInterface = (typeof REDEMPTION_INTERFACES)[number];
 export type AuthCodeOrigin = 'holder' | 'by_function' | 'issuer';
 
+/** Who redeemed a code: in a use and in a `redeemed` event alike. */
+const redeemerProps = {
+  interface: Lit(REDEMPTION_INTERFACES),
+  /** app_key of the redeeming access system. */
+  system: OptStr,
+  system_name: OptStr,
+  org_name: OptStr,
+  org_code: OptStr,
+  operator_name: NullableStr,
+};
+
 /** One redemption of a holder's code (holder-minted or by-function). */
 export const AuthCodeUseSchema = Type.Object({
   auth_code: Str,
@@ -271,14 +282,8 @@ export const AuthCodeUseSchema = Type.Object({
   service_item_name: NullableStr,
   /** How the code came to be: holder authorisation, by-function (6.7) or issuer. */
   origin: Opt(Lit(['holder', 'by_function', 'issuer'] as const), 'holder'),
-  /** app_key of the redeeming access system. */
-  system: OptStr,
-  system_name: OptStr,
-  org_name: OptStr,
-  org_code: OptStr,
-  operator_name: NullableStr,
+  ...redeemerProps,
   biz_num: NullableStr,
-  interface: Lit(REDEMPTION_INTERFACES),
   /** `YYYY-MM-DD HH:mm:ss` */
   time: Str,
 });
@@ -289,12 +294,7 @@ const RedeemedEventSchema = Type.Object({
   cursor: OptStr,
   auth_code: Str,
   license_code: OptStr,
-  interface: Lit(REDEMPTION_INTERFACES),
-  system: OptStr,
-  system_name: OptStr,
-  org_name: OptStr,
-  org_code: OptStr,
-  operator_name: NullableStr,
+  ...redeemerProps,
   time: Str,
 });
 const RevokedEventSchema = Type.Object({ type: Type.Literal('revoked'), cursor: OptStr, auth_code: Str, license_code: OptStr, time: Str });
