@@ -50,7 +50,7 @@ export async function main(): Promise<void> {
     await app.register(sandboxPlugin, {
       dbFile: config.sandbox.db,
       origin: config.publicOrigin,
-      holderCodeTtlSeconds: config.sandbox.holderCodeTtlSeconds,
+      holderCodeTtlSeconds: config.upstream.holderCodeTtlSeconds,
       idpProtocol: config.sandbox.idpProtocol,
       extensions: config.sandbox.extensions,
       idpClients: [

@@ -68,7 +68,7 @@ export interface Config {
   bffDb: string;
   webDist: string;
   /** Set when no UPSTREAM_* / IDP_* is configured at all: server.ts mounts the sandbox. */
-  sandbox: { enabled: boolean; db: string; holderCodeTtlSeconds: number; idpProtocol: IdpConfig['protocol']; extensions: UpstreamExtension[] };
+  sandbox: { enabled: boolean; db: string; idpProtocol: IdpConfig['protocol']; extensions: UpstreamExtension[] };
   upstream: {
     url: string;
     holder: UpstreamAccount;
@@ -79,6 +79,12 @@ export interface Config {
     extensions: 'auto' | UpstreamExtension[];
     /** UPSTREAM_WEB_ROOT: where the service serves its own pages ({web_root}/license/view_license). */
     webRoot: string | null;
+    /**
+     * HOLDER_CODE_TTL_SECONDS: how long the upstream keeps a code from license/holder alive (spec 6.6,
+     * [our decision] 300 s). license/holder does not say, so the BFF must be told; the embedded sandbox
+     * is configured from it too, so both sides agree.
+     */
+    holderCodeTtlSeconds: number;
   };
   idp: IdpConfig;
   session: { idleSeconds: number; absoluteSeconds: number; sameSite: 'lax' | 'none' };
@@ -219,7 +225,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT ?? 'json',
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
     webDist: e.WEB_DIST ?? 'dist',
-    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', holderCodeTtlSeconds: holderCodeTtl, idpProtocol: idp.protocol, extensions: sandboxExtensions },
+    sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', idpProtocol: idp.protocol, extensions: sandboxExtensions },
     upstream: {
       url: e.UPSTREAM_URL ?? `${loopback}/sandbox/license-app/v1`,
       holder: {
@@ -238,6 +244,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS ?? 8000,
       extensions: upstreamExtensions,
       webRoot: e.UPSTREAM_WEB_ROOT ? e.UPSTREAM_WEB_ROOT.replace(/\/+$/, '') : null,
+      holderCodeTtlSeconds: holderCodeTtl,
     },
     idp,
     session: {

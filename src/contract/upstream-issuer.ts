@@ -1,6 +1,8 @@
 // The issuer's side of license-app/v1 (DB11/T 2290-2024 6.4 production, 6.5 operation and
 // publication): request bodies and results the sandbox takes. Re-exported by upstream.ts.
-import type { AckCode, DataFields, Operator, UpstreamError, WithRequestId } from './upstream.ts';
+import { Type, type Static } from 'typebox';
+import { UpstreamErrorSchema, type WithRequestId } from './upstream-envelope.ts';
+import type { DataFields, Operator } from './upstream.ts';
 
 // ---------------------------------------------------------------------------------------------
 // 6.4 Production (bodies wrap their payload as { data })
@@ -26,10 +28,13 @@ export interface CreateLicenseData {
   data_fields: DataFields;
   operator: Operator;
 }
-export interface CreateLicenseResult {
-  license_code: string;
-  auth_code: string;
-}
+/** create and change: the certificate made and a 24 h code for it. */
+export const CreateLicenseResultSchema = Type.Object({ license_code: Type.String(), auth_code: Type.String() });
+export type CreateLicenseResult = Static<typeof CreateLicenseResultSchema>;
+/** update */
+export const LicenseCodeResultSchema = Type.Object({ license_code: Type.String() });
+/** create_attachment */
+export const AttachmentResultSchema = Type.Object({ attachment_code: Type.String() });
 
 export interface UpdateLicenseData {
   license_code: string;
@@ -81,10 +86,13 @@ export interface AbolishLicenseData {
   operator: Operator;
 }
 
-export interface BatchIssueItemResult {
-  index: number;
-  ack_code: AckCode;
-  license_code?: string;
-  auth_code?: string;
-  errors: UpstreamError[];
-}
+export const BatchIssueItemResultSchema = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  ack_code: Type.Enum(['SUCCESS', 'FAILURE'] as const),
+  license_code: Type.Optional(Type.String()),
+  auth_code: Type.Optional(Type.String()),
+  errors: Type.Array(UpstreamErrorSchema),
+});
+export type BatchIssueItemResult = Static<typeof BatchIssueItemResultSchema>;
+/** batch_issue: one result per item, in order; one bad item never fails the others. */
+export const BatchIssueResultSchema = Type.Object({ results: Type.Array(BatchIssueItemResultSchema) });

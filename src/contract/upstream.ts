@@ -6,64 +6,9 @@
 // so an upstream that leaves it out still reads; unknown extra fields are ignored.
 import { Type, type Static, type TSchema } from 'typebox';
 
-// ---------------------------------------------------------------------------------------------
-// Envelope and errors
-// ---------------------------------------------------------------------------------------------
-
-/** [our decision] error codes; `message` is a Chinese sentence, `inner_code` optional detail. */
-export const UPSTREAM_ERROR_CODES = [
-  'INVALID_REQUEST',
-  'INVALID_CREDENTIALS',
-  'INVALID_ACCESS_TOKEN',
-  'ACCESS_TOKEN_EXPIRED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'LICENSE_NOT_ISSUED',
-  'LICENSE_ABOLISHED',
-  'AUTH_CODE_INVALID',
-  'AUTH_CODE_EXPIRED',
-  'AUTH_CODE_BOUND_TO_OTHER_SYSTEM',
-  'AUTH_CODE_REVOKED',
-  'CREDENTIAL_INVALID',
-  'RATE_LIMITED',
-  'SIGNATURE_INVALID',
-  'REPLAYED_REQUEST',
-  'INTERNAL_ERROR',
-] as const;
-export type UpstreamErrorCode = (typeof UPSTREAM_ERROR_CODES)[number];
-
-export interface UpstreamError {
-  code: UpstreamErrorCode;
-  message: string;
-  inner_code?: string;
-}
-
-export type AckCode = 'SUCCESS' | 'FAILURE';
-
-/** Every response, HTTP 200 for business outcomes (failures included). */
-export interface Envelope<T = unknown> {
-  ack_code: AckCode;
-  errors: UpstreamError[];
-  /** Reserved by the standard, always null here. */
-  sign: string | null;
-  sign_method: string | null;
-  /** `YYYY-MM-DD HH:mm:ss`, Beijing time. */
-  timestamp: string;
-  /** The caller's `request_id`, or null. */
-  correlation_id: string | null;
-  response_id: string;
-  total_count: number;
-  data: T | null;
-  /** Only on 6.2 login. */
-  access_token?: string;
-  /** Only on 6.2 login, seconds. */
-  expires_in?: number;
-}
-
-/** Optional on every call (query or flat body); echoed as `correlation_id`. */
-export interface WithRequestId {
-  request_id?: string;
-}
+// Envelope and errors: upstream-envelope.ts.
+export * from './upstream-envelope.ts';
+import type { WithRequestId } from './upstream-envelope.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Common values
@@ -224,7 +169,8 @@ export const LicenseRecordSchema = Type.Object({ ...licenseRecordProps, data_fie
 export type LicenseRecord = Static<typeof LicenseRecordSchema>;
 
 /** As get_license sends it: `data_fields` is a JSON string. */
-export type LicenseRecordWire = Omit<LicenseRecord, 'data_fields'> & { data_fields: string };
+export const LicenseRecordWireSchema = Type.Object({ ...licenseRecordProps, data_fields: Type.String() });
+export type LicenseRecordWire = Static<typeof LicenseRecordWireSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // 6.2 Session
@@ -296,20 +242,35 @@ export type ArchiveResult = Static<typeof ArchiveResultSchema>;
 
 /** Extension: the record behind a license_access_token, for the mobile view page. */
 export const LicenseByTokenResultSchema = Type.Object({
-  license: Type.Unknown(),
+  license: LicenseRecordSchema,
   /** `YYYY-MM-DD HH:mm:ss` */
   expiry_date: Str,
   /** The access system that obtained the token. */
   viewer_system: OptStr,
   viewer_org_name: OptStr,
 });
-export type LicenseByTokenResult = Omit<Static<typeof LicenseByTokenResultSchema>, 'license'> & { license: LicenseRecord };
+export type LicenseByTokenResult = Static<typeof LicenseByTokenResultSchema>;
 
 // Extensions: revoke, uses, events.
+
+/** Extension `license/auth_code/revoke`: the code withdrawn and when. */
+export const RevokeResultSchema = Type.Object({ auth_code: Str, revoked_at: Str });
+export type RevokeResult = Static<typeof RevokeResultSchema>;
 
 export const REDEMPTION_INTERFACES = ['get_license', 'token', 'archive'] as const;
 export type RedemptionInterface = (typeof REDEMPTION_INTERFACES)[number];
 export type AuthCodeOrigin = 'holder' | 'by_function' | 'issuer';
+
+/** Who redeemed a code: in a use and in a `redeemed` event alike. */
+const redeemerProps = {
+  interface: Lit(REDEMPTION_INTERFACES),
+  /** app_key of the redeeming access system. */
+  system: OptStr,
+  system_name: OptStr,
+  org_name: OptStr,
+  org_code: OptStr,
+  operator_name: NullableStr,
+};
 
 /** One redemption of a holder's code (holder-minted or by-function). */
 export const AuthCodeUseSchema = Type.Object({
@@ -321,14 +282,8 @@ export const AuthCodeUseSchema = Type.Object({
   service_item_name: NullableStr,
   /** How the code came to be: holder authorisation, by-function (6.7) or issuer. */
   origin: Opt(Lit(['holder', 'by_function', 'issuer'] as const), 'holder'),
-  /** app_key of the redeeming access system. */
-  system: OptStr,
-  system_name: OptStr,
-  org_name: OptStr,
-  org_code: OptStr,
-  operator_name: NullableStr,
+  ...redeemerProps,
   biz_num: NullableStr,
-  interface: Lit(REDEMPTION_INTERFACES),
   /** `YYYY-MM-DD HH:mm:ss` */
   time: Str,
 });
@@ -339,12 +294,7 @@ const RedeemedEventSchema = Type.Object({
   cursor: OptStr,
   auth_code: Str,
   license_code: OptStr,
-  interface: Lit(REDEMPTION_INTERFACES),
-  system: OptStr,
-  system_name: OptStr,
-  org_name: OptStr,
-  org_code: OptStr,
-  operator_name: NullableStr,
+  ...redeemerProps,
   time: Str,
 });
 const RevokedEventSchema = Type.Object({ type: Type.Literal('revoked'), cursor: OptStr, auth_code: Str, license_code: OptStr, time: Str });
@@ -353,10 +303,10 @@ export type AuthCodeEvent = Static<typeof AuthCodeEventSchema>;
 
 export const AuthCodeEventsResultSchema = Type.Object({
   /** Events of a type this client does not know are dropped by the reader, not refused. */
-  events: Type.Array(Type.Unknown()),
+  events: Type.Array(AuthCodeEventSchema),
   next: Str,
 });
-export type AuthCodeEventsResult = { events: AuthCodeEvent[]; next: string };
+export type AuthCodeEventsResult = Static<typeof AuthCodeEventsResultSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // 6.7 By-function verification
@@ -371,9 +321,6 @@ export interface ByFunctionRequest extends WithRequestId {
   page_index?: number;
   page_size?: number;
   operator: Operator;
-}
-export interface ByFunctionResponse extends Envelope<LicenseRecord[]> {
-  auth_codes: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

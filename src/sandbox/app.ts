@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from 'typebox';
 import { SIGNATURE_MAX_SKEW_MS, NONCE_TTL_MS } from '../contract/request-signing.ts';
-import type { CatalogueEntry, LicenseRecord, RequestSigningAlgorithm } from '../contract/upstream.ts';
+import {
+  ArchiveResultSchema, AttachmentResultSchema, AuthCodeEventsResultSchema, AuthCodeUseSchema, BatchIssueResultSchema, CatalogueEntrySchema,
+  CreateLicenseResultSchema, CurrentUserSchema, LicenseByTokenResultSchema, LicenseCodeResultSchema, LicenseRecordSchema, LicenseRecordWireSchema,
+  LicenseTokenResultSchema, RevokeResultSchema, ServiceItemSchema,
+  type CatalogueEntry, type LicenseRecord, type RequestSigningAlgorithm,
+} from '../contract/upstream.ts';
 import { UPSTREAM_EXTENSIONS, type UpstreamExtension } from '../contract/extensions.ts';
 import type { SandboxDb } from './db.ts';
 import type { AccessSystem, AccessSystemKind, RecordSigner, VerifyCredential } from './license-records.ts';
@@ -10,7 +15,7 @@ import { LicenseService } from './license-service.ts';
 import { signRequest, signaturesEqual } from './request-signing.ts';
 import { SandboxRateLimits, countJsonDepth, sandboxBodyLimit, type RateLimitOptions } from './request-limits.ts';
 import { ApiError, envelope, failure } from './wire.ts';
-import { Responses, Str, OptStr, DateStr, RequestId, OptAccessToken, TokenQuery, Operator, DataFields, ItemCodeParams, CreateItem, checkItem, Wrapped, LicenseRef, redeemQueryProps, RedeemQuery } from './route-schemas.ts';
+import { answers, NoData, Str, OptStr, DateStr, RequestId, OptAccessToken, TokenQuery, Operator, DataFields, ItemCodeParams, CreateItem, checkItem, Wrapped, LicenseRef, redeemQueryProps, RedeemQuery } from './route-schemas.ts';
 
 // license-app/v1 (DB11/T 2290-2024 section 6) as an encapsulated Fastify plugin. Routes are thin:
 // schema, access check, one LicenseService call, envelope.
@@ -166,7 +171,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   // ---- 6.2 Session ----
 
   app.post('/security/login', {
-    schema: { body: Type.Object({ app_key: Str(64), app_secret: Str(200), account: Str(64), password: Str(200), request_id: RequestId }), ...Responses },
+    schema: { body: Type.Object({ app_key: Str(64), app_secret: Str(200), account: Str(64), password: Str(200), request_id: RequestId }), ...NoData },
     preHandler: limits.login,
   }, async (req) => {
     if (req.licenseAppSignedBy !== undefined && req.licenseAppSignedBy !== req.body.app_key) {
@@ -176,16 +181,16 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     return ok(req, null, { totalCount: 0, extra: session });
   });
 
-  app.post('/security/logout', { schema: { querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) }, async (req) => {
+  app.post('/security/logout', { schema: { querystring: TokenQuery, ...NoData }, preHandler: allow(...ALL) }, async (req) => {
     service.logout(req.query.access_token ?? '');
     return ok(req, null);
   });
 
-  app.get('/security/get_current_user', { schema: { querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) }, async (req) =>
+  app.get('/security/get_current_user', { schema: { querystring: TokenQuery, ...answers(CurrentUserSchema) }, preHandler: allow(...ALL) }, async (req) =>
     ok(req, service.currentUser(sys(req))));
 
   app.get('/service_item/list', {
-    schema: { querystring: Type.Object({ access_token: OptAccessToken, org_code: Str(64), type: Type.Optional(Type.Integer()), request_id: RequestId }), ...Responses },
+    schema: { querystring: Type.Object({ access_token: OptAccessToken, org_code: Str(64), type: Type.Optional(Type.Integer()), request_id: RequestId }), ...answers(Type.Array(ServiceItemSchema)) },
     preHandler: allow(...ALL),
   }, async (req) => ok(req, service.serviceItems(req.query.org_code)));
 
@@ -194,7 +199,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   app.get('/catalog/list', {
     schema: {
       querystring: Type.Object({ access_token: OptAccessToken, page_index: Type.Optional(Type.Integer({ minimum: 1 })), page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), request_id: RequestId }),
-      ...Responses,
+      ...answers(Type.Array(CatalogueEntrySchema)),
     },
     preHandler: allow(...ALL),
   }, async (req) => {
@@ -202,41 +207,41 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     return ok(req, entries, { totalCount: total });
   });
 
-  app.get('/catalog/:license_item_code', { schema: { params: ItemCodeParams, querystring: TokenQuery, ...Responses }, preHandler: allow(...ALL) },
+  app.get('/catalog/:license_item_code', { schema: { params: ItemCodeParams, querystring: TokenQuery, ...answers(CatalogueEntrySchema) }, preHandler: allow(...ALL) },
     async (req) => ok(req, service.catalogueEntry(req.params.license_item_code)));
 
   // ---- 6.4 Production, 6.5 Publication (issuer only; own catalogue entries checked in the service) ----
 
   const issuer = { preHandler: allow('issuer') };
-  const issuerRoute = <B extends TSchema>(name: string, body: B, handler: (s: AccessSystem, itemCode: string, body: import('typebox').Static<B>) => unknown) => {
-    app.post(`/license/:license_item_code/${name}`, { schema: { params: ItemCodeParams, querystring: TokenQuery, body, ...Responses }, ...issuer },
+  const issuerRoute = <B extends TSchema>(name: string, body: B, result: TSchema, handler: (s: AccessSystem, itemCode: string, body: import('typebox').Static<B>) => unknown) => {
+    app.post(`/license/:license_item_code/${name}`, { schema: { params: ItemCodeParams, querystring: TokenQuery, body, ...answers(result) }, ...issuer },
       async (req) => {
         const result = handler(sys(req), req.params.license_item_code, req.body as import('typebox').Static<B>);
         return ok(req, result === undefined ? null : result);
       });
   };
 
-  issuerRoute('create', Wrapped(Type.Object({ ...CreateItem.properties, operator: Operator })), (s, code, b) => service.create(s, code, b.data));
+  issuerRoute('create', Wrapped(Type.Object({ ...CreateItem.properties, operator: Operator })), CreateLicenseResultSchema, (s, code, b) => service.create(s, code, b.data));
   issuerRoute('update', Wrapped(Type.Object({
     license_code: Str(64), holder_name: OptStr(200), holder_identity_type: OptStr(8), holder_identity_num: OptStr(1000),
     begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr), biz_num: OptStr(64), id_code: Type.Optional(Str(128)),
     data_fields: Type.Optional(DataFields), operator: Operator,
-  })), (s, code, b) => service.update(s, code, b.data));
-  issuerRoute('delete', Wrapped(Type.Object({ license_code: Str(64), operator: Operator })), (s, code, b) => { service.delete(s, code, b.data); });
+  })), LicenseCodeResultSchema, (s, code, b) => service.update(s, code, b.data));
+  issuerRoute('delete', Wrapped(Type.Object({ license_code: Str(64), operator: Operator })), Type.Null(), (s, code, b) => { service.delete(s, code, b.data); });
   issuerRoute('create_attachment', Wrapped(Type.Object({
     license_code: Str(64), name: Str(200), file_type: Str(16), file_data: Type.String({ minLength: 1, maxLength: 7_000_000 }),
     is_license_image: Type.Optional(Type.Boolean()), description: OptStr(500), operator: Type.Optional(Operator),
-  })), (s, code, b) => service.createAttachment(s, code, b.data));
-  issuerRoute('sign', Wrapped(Type.Object({ ...LicenseRef, service_item_code: OptStr(64), service_item_name: OptStr(200), operator: Operator })),
+  })), AttachmentResultSchema, (s, code, b) => service.createAttachment(s, code, b.data));
+  issuerRoute('sign', Wrapped(Type.Object({ ...LicenseRef, service_item_code: OptStr(64), service_item_name: OptStr(200), operator: Operator })), Type.Null(),
     (s, code, b) => { service.sign(s, code, b.data); });
   issuerRoute('change', Wrapped(Type.Object({
     license_code: Str(64), data_fields: Type.Optional(DataFields), begin_date: Type.Optional(DateStr), expiry_date: Type.Optional(DateStr),
     reason: Str(500), operator: Operator,
-  })), (s, code, b) => service.change(s, code, b.data));
-  issuerRoute('abolish', Wrapped(Type.Object({ ...LicenseRef, abolish_reason: Str(500), biz_num: OptStr(64), operator: Operator })),
+  })), CreateLicenseResultSchema, (s, code, b) => service.change(s, code, b.data));
+  issuerRoute('abolish', Wrapped(Type.Object({ ...LicenseRef, abolish_reason: Str(500), biz_num: OptStr(64), operator: Operator })), Type.Null(),
     (s, code, b) => { service.abolish(s, code, b.data); });
   // 6.5: one bad item never fails the others, whatever is wrong with it, so items are checked one by one.
-  issuerRoute('batch_issue', Wrapped(Type.Object({ items: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 100 }), operator: Operator })),
+  issuerRoute('batch_issue', Wrapped(Type.Object({ items: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 100 }), operator: Operator })), BatchIssueResultSchema,
     (s, code, b) => service.batchIssue(s, code, { ...b.data, items: b.data.items.map((item) => checkItem(item)) }));
 
   // ---- 6.6 Holder authorisation ----
@@ -245,7 +250,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     schema: {
       querystring: TokenQuery,
       body: Type.Object({ service_item_code: Str(64), service_item_name: OptStr(200), biz_num: OptStr(64), credential: Str(4096), cas_no: OptStr(32), request_id: RequestId }),
-      ...Responses,
+      ...answers(Type.Array(LicenseRecordSchema)),
     },
     preHandler: allow('holder'),
   }, async (req) => {
@@ -254,7 +259,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   });
 
   app.post('/license/webpage', {
-    schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), cas_no: OptStr(32), request_id: RequestId }), ...Responses },
+    schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), cas_no: OptStr(32), request_id: RequestId }), ...answers(Type.Array(LicenseRecordSchema)) },
     preHandler: allow('holder'),
   }, async (req) => ok(req, await service.webpage(req.body.credential)));
 
@@ -262,14 +267,14 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   const redeemers = { preHandler: [allow('holder', 'counter', 'business'), limits.redemption] };
   const ctx = (q: { operator_name?: string; biz_num?: string }) => ({ operatorName: q.operator_name || undefined, bizNum: q.biz_num || undefined });
 
-  app.get('/license/get_license', { schema: { querystring: RedeemQuery, ...Responses }, ...redeemers }, async (req) =>
+  app.get('/license/get_license', { schema: { querystring: RedeemQuery, ...answers(LicenseRecordWireSchema) }, ...redeemers }, async (req) =>
     ok(req, service.getLicense(sys(req), req.query.auth_code, req.query.show_sensitive_data, ctx(req.query))));
 
-  app.get('/license/token', { schema: { querystring: RedeemQuery, ...Responses }, ...redeemers }, async (req) =>
+  app.get('/license/token', { schema: { querystring: RedeemQuery, ...answers(LicenseTokenResultSchema) }, ...redeemers }, async (req) =>
     ok(req, service.token(sys(req), req.query.auth_code, ctx(req.query))));
 
   app.get('/license/archive', {
-    schema: { querystring: Type.Object({ ...redeemQueryProps, file_type: Type.Optional(Type.Literal('pdf')) }), ...Responses },
+    schema: { querystring: Type.Object({ ...redeemQueryProps, file_type: Type.Optional(Type.Literal('pdf')) }), ...answers(ArchiveResultSchema) },
     preHandler: [allow('counter', 'business'), limits.redemption],
   }, async (req) => {
     const src = service.archiveSource(sys(req), req.query.auth_code, req.query.show_sensitive_data, ctx(req.query));
@@ -280,20 +285,20 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
   // Extension for the mobile view page: the license_access_token is itself the capability.
   if (offers('license_by_token')) {
     app.get('/license/license_by_token', {
-      schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...Responses },
+      schema: { querystring: Type.Object({ license_access_token: Str(128), request_id: RequestId }), ...answers(LicenseByTokenResultSchema) },
     }, async (req) => ok(req, service.licenseByToken(req.query.license_access_token)));
   }
 
   if (offers('revoke')) {
     app.post('/license/auth_code/revoke', {
-      schema: { querystring: TokenQuery, body: Type.Object({ auth_code: Str(128), credential: Str(4096), request_id: RequestId }), ...Responses },
+      schema: { querystring: TokenQuery, body: Type.Object({ auth_code: Str(128), credential: Str(4096), request_id: RequestId }), ...answers(RevokeResultSchema) },
       preHandler: allow('holder'),
     }, async (req) => ok(req, await service.revoke(req.body)));
   }
 
   if (offers('uses')) {
     app.post('/license/auth_code/uses', {
-      schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), request_id: RequestId }), ...Responses },
+      schema: { querystring: TokenQuery, body: Type.Object({ credential: Str(4096), request_id: RequestId }), ...answers(Type.Array(AuthCodeUseSchema)) },
       preHandler: allow('holder'),
     }, async (req) => ok(req, await service.uses(req.body.credential)));
   }
@@ -308,7 +313,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
     app.get('/license/auth_code/events', {
       schema: {
         querystring: Type.Object({ access_token: OptAccessToken, since: Type.Optional(Type.String({ pattern: '^(\\d{1,15})?$' })), wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_LONG_POLL_S })), request_id: RequestId }),
-        ...Responses,
+        ...answers(AuthCodeEventsResultSchema),
       },
       preHandler: allow(...ALL),
     }, async (req, reply) => {
@@ -349,7 +354,7 @@ export async function licenseAppPlugin(fastify: FastifyInstance, opts: LicenseAp
         page_index: Type.Optional(Type.Integer({ minimum: 1 })), page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
         request_id: RequestId, operator: Operator,
       }),
-      ...Responses,
+      ...answers(Type.Array(LicenseRecordSchema)),
     },
     preHandler: allow('counter', 'business'),
   }, async (req) => {

@@ -2,11 +2,26 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/bff/config.ts';
 
+const PRODUCTION = {
+  UPSTREAM_URL: 'https://share.example.gov.cn/license-app/v1',
+  UPSTREAM_APP_KEY: 'k', UPSTREAM_APP_SECRET: 's', UPSTREAM_ACCOUNT: 'a', UPSTREAM_PASSWORD: 'p',
+  COUNTER_UPSTREAM_APP_KEY: 'ck', COUNTER_UPSTREAM_APP_SECRET: 'cs', COUNTER_UPSTREAM_ACCOUNT: 'ca', COUNTER_UPSTREAM_PASSWORD: 'cp',
+  IDP_ISSUER: 'https://idp.example.gov.cn', IDP_CLIENT_ID: 'c', IDP_CLIENT_SECRET: 'x',
+};
+
 describe('loadConfig', () => {
   it('starts with no settings at all: the embedded sandbox on port 8080', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, publicOrigin: 'http://localhost:8080', sandbox: { enabled: true } });
     expect(c.upstream.timeoutMs).toBe(8000);
+    expect(c.upstream.holderCodeTtlSeconds).toBe(300);
+  });
+
+  it('keeps the upstream code life with a real upstream too: it drives production behaviour, not the sandbox', () => {
+    const c = loadConfig({ ...PRODUCTION, HOLDER_CODE_TTL_SECONDS: '600' });
+    expect(c.sandbox.enabled).toBe(false);
+    expect(c.upstream.holderCodeTtlSeconds).toBe(600);
+    expect(c.authorisation.defaultSeconds).toBe(600);
   });
 
   it.each([
@@ -14,6 +29,7 @@ describe('loadConfig', () => {
     ['PORT', ' 3000 ', (c: ReturnType<typeof loadConfig>) => c.port, 3000],
     ['UPSTREAM_TIMEOUT_MS', '2500', (c: ReturnType<typeof loadConfig>) => c.upstream.timeoutMs, 2500],
     ['SESSION_IDLE_SECONDS', '600', (c: ReturnType<typeof loadConfig>) => c.session.idleSeconds, 600],
+    ['HOLDER_CODE_TTL_SECONDS', '120', (c: ReturnType<typeof loadConfig>) => c.upstream.holderCodeTtlSeconds, 120],
   ])('reads %s=%j as a whole number', (name, raw, read, expected) => {
     expect(read(loadConfig({ [name]: raw }))).toBe(expected);
   });

@@ -119,7 +119,7 @@ describe('a certificate', () => {
       expect(employment.fields.map((f) => f.key)).toEqual(expect.arrayContaining(['CYRSFZJHM', 'XXMC', 'BYRQ']));
     }
     const { minSeconds, maxSeconds, defaultSeconds } = stack.config.authorisation;
-    const life = stack.config.sandbox.holderCodeTtlSeconds;
+    const life = stack.config.upstream.holderCodeTtlSeconds;
     // Without revoke a code cannot be cut short: its validity is the upstream code's life, nothing to choose.
     expect(res.body.validity).toEqual(has('revoke')
       ? { minSeconds, maxSeconds: Math.min(maxSeconds, life), defaultSeconds: Math.min(defaultSeconds, 300) }

@@ -207,7 +207,7 @@ export class HolderService {
 
   /** How long an upstream holder code lives ([our decision] 300 s unless configured). */
   upstreamCodeSeconds(): number {
-    return this.#deps.config.sandbox.holderCodeTtlSeconds;
+    return this.#deps.config.upstream.holderCodeTtlSeconds;
   }
 
   // ---- the holder's own certificates ----

@@ -3,10 +3,8 @@
 // turns the envelope into values or typed errors, so routes only see data or an error.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import Value from 'typebox/value';
 import {
   ArchiveResultSchema,
-  AuthCodeEventSchema,
   AuthCodeEventsResultSchema,
   AuthCodeUseSchema,
   CatalogueEntrySchema,
@@ -29,7 +27,7 @@ import {
 } from '../../contract/upstream.ts';
 import type { Config } from '../config.ts';
 import { UpstreamAbsentError, UpstreamError, UpstreamUnavailableError, malformedAnswer } from './errors.ts';
-import { readAs, readListAs, readRecord, readRecords } from './read.ts';
+import { readAs, readAuthCodes, readKnownEvents, readListAs, readRecord, readRecords } from './read.ts';
 import { signingHeaders } from './signing.ts';
 import {
   TOKEN_REFUSALS, firstError, isEnvelope, sleep,
@@ -235,16 +233,22 @@ export class UpstreamClient {
     return env as Envelope<T>;
   }
 
+  /**
+   * An answer's data as `read` takes it against the contract. A breach is logged with the field it
+   * names (never a value: records carry personal data) and thrown as UPSTREAM_ERROR.
+   */
+  #read<T>(what: string, read: (what: string) => T): T {
+    try {
+      return read(what);
+    } catch (err) {
+      if (err instanceof UpstreamUnavailableError) this.#opts.log.warn({ upstream: this.name, interface: what, error: 'contract', detail: err.detail }, 'upstream answer breaks the contract');
+      throw err;
+    }
+  }
+
   #dataOf<T>(env: Envelope<T>, what: string): T {
     if (env.data === null || env.data === undefined) throw malformedAnswer(what, 'data');
     return env.data;
-  }
-
-  /** `auth_codes`, parallel to `data` (license/holder, license/auth). */
-  #authCodes(env: Envelope, count: number, what: string): string[] {
-    const codes = (env as { auth_codes?: unknown }).auth_codes ?? [];
-    if (!Array.isArray(codes) || codes.length !== count || !codes.every((c) => typeof c === 'string' && c !== '')) throw malformedAnswer(what, 'auth_codes');
-    return codes as string[];
   }
 
   // ---- 6.6 holder authorisation ----
@@ -252,32 +256,35 @@ export class UpstreamClient {
   /** `license/webpage`: all the holder's issued and abolished certificates. A read, so retried. */
   async webpage(credential: string, opts?: CallOptions): Promise<LicenseRecord[]> {
     const env = await this.request('POST', 'license/webpage', { body: { credential, cas_no: this.#opts.casNo ?? 'oidc' } }, { ...opts, read: true });
-    return readRecords(env.data, 'webpage');
+    return this.#read('webpage', (w) => readRecords(env.data, w));
   }
 
   /** `license/holder`: the holder's certificates this service item accepts, each with a fresh usage code. */
   async holder(req: Omit<HolderRequest, 'request_id'>, opts?: CallOptions): Promise<HolderResult> {
     const env = await this.request('POST', 'license/holder', { body: { cas_no: this.#opts.casNo ?? 'oidc', ...req } }, opts);
-    const licenses = readRecords(env.data, 'holder');
-    return { licenses, authCodes: this.#authCodes(env, licenses.length, 'holder') };
+    return this.#read('holder', (w) => {
+      const licenses = readRecords(env.data, w);
+      return { licenses, authCodes: readAuthCodes(env, licenses.length, w) };
+    });
   }
 
   /** `license/get_license`; `data_fields` (a JSON string per the spec, or an object) comes back parsed. */
   async getLicense(authCode: string, opts?: CallOptions): Promise<LicenseRecord> {
     const env = await this.request('GET', 'license/get_license', { query: { auth_code: authCode } }, opts);
-    return readRecord(this.#dataOf(env, 'get_license'), 'get_license');
+    return this.#read('get_license', (w) => readRecord(this.#dataOf(env, w), w));
   }
 
   /** `license/token`: a `license_access_token` for the mobile view. */
   async token(authCode: string, opts?: CallOptions): Promise<LicenseTokenResult> {
     const env = await this.request('GET', 'license/token', { query: { auth_code: authCode } }, opts);
-    return readAs(LicenseTokenResultSchema, this.#dataOf(env, 'token'), 'token');
+    return this.#read('token', (w) => readAs(LicenseTokenResultSchema, this.#dataOf(env, w), w));
   }
 
   /** `license/archive`: the signed file, base64. */
   async archive(authCode: string, o: { fileType?: 'pdf'; showSensitive?: boolean } = {}, opts?: CallOptions): Promise<ArchiveResult> {
     const query = { auth_code: authCode, file_type: o.fileType ?? 'pdf', show_sensitive_data: o.showSensitive ?? false };
-    return readAs(ArchiveResultSchema, this.#dataOf(await this.request('GET', 'license/archive', { query }, opts), 'archive'), 'archive');
+    const env = await this.request('GET', 'license/archive', { query }, opts);
+    return this.#read('archive', (w) => readAs(ArchiveResultSchema, this.#dataOf(env, w), w));
   }
 
   /** Extension `license/auth_code/revoke`: the holder withdraws a usage code. */
@@ -288,7 +295,7 @@ export class UpstreamClient {
   /** Extension `license/auth_code/uses`: every redemption of the holder's codes. A read, so retried. */
   async uses(credential: string, opts?: CallOptions): Promise<AuthCodeUse[]> {
     const env = await this.request('POST', 'license/auth_code/uses', { body: { credential } }, { ...opts, read: true });
-    return readListAs(AuthCodeUseSchema, env.data, 'uses');
+    return this.#read('uses', (w) => readListAs(AuthCodeUseSchema, env.data, w));
   }
 
   /**
@@ -302,16 +309,19 @@ export class UpstreamClient {
       ...opts,
       timeoutMs: (opts.timeoutMs ?? this.#opts.timeoutMs) + wait * 1000,
     });
-    const result = readAs(AuthCodeEventsResultSchema, this.#dataOf(env, 'events'), 'events');
-    const known = result.events.filter((e) => Value.Check(AuthCodeEventSchema, Value.Default(AuthCodeEventSchema, Value.Clone(e))));
-    return { next: result.next, events: known.map((e, i) => readAs(AuthCodeEventSchema, e, `events[${i}]`)) };
+    return this.#read('events', (w) => {
+      const data = this.#dataOf(env, w) as { events?: unknown };
+      return readAs(AuthCodeEventsResultSchema, { ...data, events: readKnownEvents(data.events, w) }, w);
+    });
   }
 
   /** Extension `license/license_by_token`: the record behind a license_access_token. */
   async licenseByToken(token: string, opts?: CallOptions): Promise<LicenseByTokenResult> {
     const env = await this.request('GET', 'license/license_by_token', { query: { license_access_token: token } }, opts);
-    const result = readAs(LicenseByTokenResultSchema, this.#dataOf(env, 'license_by_token'), 'license_by_token');
-    return { ...result, license: readRecord(result.license, 'license_by_token.license') };
+    return this.#read('license_by_token', (w) => {
+      const data = this.#dataOf(env, w) as { license?: unknown };
+      return readAs(LicenseByTokenResultSchema, { ...data, license: readRecord(data.license, `${w}.license`) }, w);
+    });
   }
 
   // ---- 6.2 / 6.3 reference data ----
@@ -319,19 +329,19 @@ export class UpstreamClient {
   /** `service_item/list`: an organisation's service items (事项); all of them when no org is given. */
   async serviceItems(orgCode?: string, opts?: CallOptions): Promise<ServiceItem[]> {
     const env = await this.request('GET', 'service_item/list', { query: { org_code: orgCode, type: 0 } }, opts);
-    return readListAs(ServiceItemSchema, env.data, 'service_item/list') as ServiceItem[];
+    return this.#read('service_item/list', (w) => readListAs(ServiceItemSchema, env.data, w) as ServiceItem[]);
   }
 
   /** `catalog/{license_item_code}` */
   async catalogEntry(licenseItemCode: string, opts?: CallOptions): Promise<CatalogueEntry> {
     const env = await this.request('GET', `catalog/${encodeURIComponent(licenseItemCode)}`, {}, opts);
-    return readAs(CatalogueEntrySchema, this.#dataOf(env, 'catalog'), 'catalog');
+    return this.#read('catalog', (w) => readAs(CatalogueEntrySchema, this.#dataOf(env, w), w));
   }
 
   /** `catalog/list` */
   async catalogList(page: { pageIndex?: number; pageSize?: number } = {}, opts?: CallOptions): Promise<CatalogueList> {
     const env = await this.request('GET', 'catalog/list', { query: { page_index: page.pageIndex, page_size: page.pageSize } }, opts);
-    const entries = readListAs(CatalogueEntrySchema, env.data, 'catalog/list');
+    const entries = this.#read('catalog/list', (w) => readListAs(CatalogueEntrySchema, env.data, w));
     return { entries, totalCount: typeof env.total_count === 'number' ? env.total_count : entries.length };
   }
 
@@ -340,17 +350,16 @@ export class UpstreamClient {
   /** `license/auth`: certificates of the given identity numbers that the service item accepts. */
   async auth(req: Omit<ByFunctionRequest, 'request_id'>, opts?: CallOptions): Promise<ByFunctionResult> {
     const env = await this.request('POST', 'license/auth', { body: req }, opts);
-    const licenses = readRecords(env.data, 'auth');
-    return {
-      licenses,
-      authCodes: this.#authCodes(env, licenses.length, 'auth'),
-      totalCount: typeof env.total_count === 'number' ? env.total_count : licenses.length,
-    };
+    return this.#read('auth', (w) => {
+      const licenses = readRecords(env.data, w);
+      return { licenses, authCodes: readAuthCodes(env, licenses.length, w), totalCount: typeof env.total_count === 'number' ? env.total_count : licenses.length };
+    });
   }
 
   /** `security/get_current_user`: who this access system is upstream. */
   async currentUser(opts?: CallOptions): Promise<CurrentUser> {
-    return readAs(CurrentUserSchema, this.#dataOf(await this.request('GET', 'security/get_current_user', {}, opts), 'get_current_user'), 'get_current_user');
+    const env = await this.request('GET', 'security/get_current_user', {}, opts);
+    return this.#read('get_current_user', (w) => readAs(CurrentUserSchema, this.#dataOf(env, w), w));
   }
 
   /** `security/logout`: ends the upstream session; the next call logs in again. */
