@@ -35,8 +35,8 @@ export interface ExpiryRunnerDeps {
   log: FastifyBaseLogger;
   /** Waits for the upstream's capabilities before the first run. */
   ready: () => Promise<void>;
-  /** Brings a leased record up to date (the service's expiry transition and push); returns it fresh. */
-  refresh: (row: AuthorisationRow) => Promise<AuthorisationRow>;
+  /** After the revoke: the service's transition to 'expired' and its push, where the status says so; returns the record. */
+  settle: (row: AuthorisationRow) => Promise<AuthorisationRow>;
   /**
    * Claims made at or before this time are a crash's leftovers. One SQLite process: those from
    * before it started. Many instances: those older than any request can take.
@@ -102,8 +102,8 @@ export class ExpiryRunner {
   async #expire(leased: AuthorisationRow): Promise<void> {
     const { store, revoker, clock } = this.#d;
     // A used code is revoked at the chosen time too: the holder's validity still holds.
-    if (leased.state === 'used' && clock.now() < leased.code_expires_at) await revoker.atExpiry(leased);
-    const fresh = await this.#d.refresh((await store.byId(leased.id)) ?? leased);
+    if (clock.now() < leased.code_expires_at) await revoker.atExpiry(leased);
+    const fresh = await this.#d.settle((await store.byId(leased.id)) ?? leased);
     const now = clock.now();
     const owed = (fresh.state === 'active' || fresh.state === 'used') && !fresh.upstream_revoked && now < fresh.code_expires_at;
     // The revoke did not go through (upstream unreachable): try again, at the latest when the code dies by itself.

@@ -70,7 +70,7 @@ export class AuthorisationService {
     this.expiry = new ExpiryRunner({
       store: deps.store, revoker: this.#revoker, clock: this.#clock, log: deps.log,
       ready: () => deps.capabilities.ready(),
-      refresh: (row) => this.#refresh(row, true),
+      settle: (row) => this.#expireIfDead(row),
       leftoversBefore: deps.leftoversBefore ?? (() => startedAt - 1),
     });
   }
@@ -287,24 +287,28 @@ export class AuthorisationService {
 
   /**
    * Moves an active record to 'expired' once that is true upstream: the code's own life is over,
-   * or the revoke at the holder's shorter expiry went through. The revoke is made by whoever holds
-   * the record's expiry lease (`leased`: the caller does), so two instances never both make it.
+   * or the revoke at the holder's shorter expiry went through. A read makes that revoke itself
+   * only when it can take the record's expiry lease, so two instances never both make it.
    */
-  async #refresh(row: AuthorisationRow, leased = false): Promise<AuthorisationRow> {
+  async #refresh(row: AuthorisationRow): Promise<AuthorisationRow> {
     if (row.state !== 'active' || this.#now < row.expires_at) return row;
     const { store } = this.#d;
-    if (!row.upstream_revoked && this.#now < row.code_expires_at && (leased || await store.lease(row.id, this.#now, EXPIRY_LEASE_MS))) {
+    if (!row.upstream_revoked && this.#now < row.code_expires_at && await store.lease(row.id, this.#now, EXPIRY_LEASE_MS)) {
       try {
         await this.#revoker.atExpiry(row);
       } finally {
-        if (!leased) await store.endLease(row.id, null);
+        await store.endLease(row.id, null);
       }
     }
-    const current = (await store.byId(row.id)) ?? row;
-    if (this.status(current) === 'expired' && await store.transition(row.id, ['active'], 'expired', this.#now)) {
-      return (await this.#publish(row.id)) ?? current;
+    return this.#expireIfDead((await store.byId(row.id)) ?? row);
+  }
+
+  /** The transition to 'expired' (and its push) once the record's status says so. */
+  async #expireIfDead(row: AuthorisationRow): Promise<AuthorisationRow> {
+    if (this.status(row) === 'expired' && row.state === 'active' && await this.#d.store.transition(row.id, ['active'], 'expired', this.#now)) {
+      return (await this.#publish(row.id)) ?? row;
     }
-    return current;
+    return row;
   }
 
   // ---- uses: the feed and the upstream's list ----
