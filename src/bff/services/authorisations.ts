@@ -17,7 +17,9 @@ import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamAbsentError, UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
 import { CodeRevoker, DEAD_CODE } from './authorisations-revoke.ts';
 import { EXPIRY_LEASE_MS, ExpiryRunner, systemClock, type Clock } from './authorisations-expiry.ts';
-import { type HolderService, certificateNotUsable, fieldsForItem, licenseState, unusableReason, upstreamTimeToMs, viaUpstream } from './holder.ts';
+import { type HolderService, certificateNotUsable, viaUpstream } from './holder.ts';
+import { checkValidity, whatIsAuthorised } from './authorisations-request.ts';
+import { UsesRecorder } from './authorisations-uses.ts';
 import type { StatusHub, UpstreamEventFeed } from './status-feed.ts';
 
 /** A claim older than this whose request is gone (another instance died) no longer blocks its key. */
@@ -55,6 +57,7 @@ export class AuthorisationService {
   readonly #d: AuthorisationServiceDeps;
   readonly #clock: Clock;
   readonly #revoker: CodeRevoker;
+  readonly #uses: UsesRecorder;
   /** Runs expiry and start-up reconciliation; once per deployment through the store's leases. */
   readonly expiry: ExpiryRunner;
   /** Requests in flight in this process, so a concurrent double tap awaits the first one. */
@@ -67,6 +70,7 @@ export class AuthorisationService {
     this.#clock = deps.clock ?? { ...systemClock, now: deps.holder.now };
     const startedAt = this.#clock.now();
     this.#revoker = new CodeRevoker({ store: deps.store, upstream: deps.upstream, capabilities: deps.capabilities, log: deps.log, now: () => this.#now });
+    this.#uses = new UsesRecorder({ store: deps.store, upstream: deps.upstream, now: () => this.#now, publish: (id) => this.#publish(id) });
     this.expiry = new ExpiryRunner({
       store: deps.store, revoker: this.#revoker, clock: this.#clock, log: deps.log,
       ready: () => deps.capabilities.ready(),
@@ -106,28 +110,10 @@ export class AuthorisationService {
 
     await capabilities.ready();
     const canRevoke = capabilities.has('revoke');
-    const bounds = this.#d.holder.validityBounds();
-    if (req.validitySeconds < bounds.minSeconds || req.validitySeconds > bounds.maxSeconds) {
-      throw new ApiError(400, 'BAD_REQUEST', bounds.minSeconds === bounds.maxSeconds
-        ? `用证码有效期固定为 ${bounds.maxSeconds} 秒，不能缩短`
-        : `授权有效期须在 ${bounds.minSeconds} 至 ${bounds.maxSeconds} 秒之间`);
-    }
+    checkValidity(this.#d.holder, req.validitySeconds);
     // Refreshing means withdrawing the old code: without revoke it would stay valid beside the new one.
     if (req.replaces !== undefined && !canRevoke) throw noRevokeError();
-    const { record } = await this.#d.holder.ownRecord(session.credential, req.licenseCode);
-    const reason = unusableReason(licenseState(record, this.#now).state);
-    if (reason) throw certificateNotUsable(reason);
-    const item = (await this.#d.holder.serviceDirectory()).find((s) => s.serviceItemCode === req.serviceItemCode);
-    if (!item || !item.licenseItemCodes.includes(record.license_item_code)) {
-      throw new ApiError(400, 'BAD_REQUEST', '所选事项不接受该证照，请重新选择事项');
-    }
-    const entry = await this.#d.holder.catalogue(record.license_item_code);
-    // Only what this item receives counts: an item needing no sensitive field needs no separate consent.
-    const sensitive = fieldsForItem(item, entry, record).filter((f) => f.sensitive);
-    // PIPL art. 29: sharing sensitive personal information needs its own, explicit consent.
-    if (sensitive.length > 0 && req.sensitiveConsent !== true) {
-      throw new ApiError(400, 'BAD_REQUEST', `本次共享包含敏感个人信息（${sensitive.map((f) => f.name).join('、')}），请单独确认同意后再授权`);
-    }
+    const { record, item } = await whatIsAuthorised(this.#d.holder, session.credential, req, this.#now);
     const replaced = req.replaces === undefined ? undefined : await store.owned(session.sub, req.replaces);
     if (req.replaces !== undefined && !replaced) throw notFound('要刷新的授权');
 
@@ -311,48 +297,16 @@ export class AuthorisationService {
     return row;
   }
 
-  // ---- uses: the feed and the upstream's list ----
+  // ---- uses: the feed and the upstream's list (authorisations-uses.ts) ----
 
-  /**
-   * Applies upstream redemptions and revocations of our codes, and tells the watching pages. Each
-   * step is idempotent (a redemption is keyed, a transition conditional), so a batch replayed after
-   * a crash, or seen by two instances, changes each record once.
-   */
-  async applyEvents(events: AuthCodeEvent[]): Promise<void> {
-    const { store } = this.#d;
-    const changed = new Set<string>();
-    for (const e of events) {
-      const row = await store.byAuthCode(e.auth_code);
-      if (!row) continue;
-      if (e.type === 'redeemed') {
-        const added = await store.addRedemption(row.id, {
-          authCode: e.auth_code, interface: e.interface, system: e.system, systemName: e.system_name, orgName: e.org_name,
-          operatorName: e.operator_name, timeText: e.time, at: upstreamTimeToMs(e.time),
-        });
-        if (await store.transition(row.id, ['active', 'expired'], 'used', this.#now) || added) changed.add(row.id);
-      } else {
-        // Our own revoke at the holder's chosen expiry comes back through the feed: that is an expiry.
-        const to = this.#now >= row.expires_at ? 'expired' : 'revoked';
-        await store.markUpstreamRevoked(row.id);
-        if (await store.transition(row.id, ['active'], to, this.#now)) changed.add(row.id);
-      }
-    }
-    // A used code keeps its place in the expiry schedule: the holder's shorter validity is still enforced.
-    for (const id of changed) await this.#publish(id);
+  /** Applies upstream redemptions and revocations of our codes, and tells the watching pages. */
+  applyEvents(events: AuthCodeEvent[]): Promise<void> {
+    return this.#uses.apply(events);
   }
 
   /** Records the upstream's list of redemptions (the uses extension) against the holder's records. */
-  async syncUses(session: Session): Promise<Awaited<ReturnType<UpstreamClient['uses']>>> {
-    const uses = await viaUpstream(this.#d.upstream.uses(session.credential));
-    const own: typeof uses = [];
-    for (const u of uses) if ((await this.#d.store.byAuthCode(u.auth_code))?.sub === session.sub) own.push(u);
-    if (own.length > 0) {
-      await this.applyEvents(own.map((u) => ({
-        type: 'redeemed', cursor: '', auth_code: u.auth_code, license_code: u.license_code, interface: u.interface, system: u.system,
-        system_name: u.system_name, org_name: u.org_name, org_code: u.org_code, operator_name: u.operator_name, time: u.time,
-      })));
-    }
-    return uses;
+  syncUses(session: Session): ReturnType<UsesRecorder['sync']> {
+    return this.#uses.sync(session);
   }
 
   // ---- views ----
