@@ -135,7 +135,8 @@ function pick(source: NodeJS.ProcessEnv): Record<string, unknown> {
 }
 
 function describe(name: string, value: unknown): string {
-  const shown = /SECRET|PASSWORD|DATA_KEY/.test(name) ? '(hidden)' : JSON.stringify(value);
+  // A server URL may carry its password: never echoed.
+  const shown = /SECRET|PASSWORD|DATA_KEY|DATABASE_URL|REDIS_URL/.test(name) ? '(hidden)' : JSON.stringify(value);
   if (NUMERIC.has(name)) return `Invalid setting ${name}=${shown}: expected a whole number within range`;
   return `Invalid setting ${name}=${shown}: see .env.example for the allowed values`;
 }
