@@ -42,6 +42,10 @@ export default defineConfig({
         },
       },
       {
+        // The stores on both engines (issue 13): SQLite and a throw-away PostgreSQL per file.
+        test: { name: 'stores', environment: 'node', include: ['tests/stores/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 180_000 },
+      },
+      {
         // Each finding of the security review reproduced as an attack and shown closed.
         test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },

@@ -1,4 +1,4 @@
-// The browser and the independent decoders the tests use come from Debian. Installs them when
+// The browser, the independent decoders and the database servers the tests use come from Debian. Installs them when
 // running as root (CI, fresh machines); otherwise says how, and fails: browser tests are never
 // skipped silently.
 import { existsSync } from 'node:fs';
@@ -12,6 +12,10 @@ const tools = [
   { bin: '/usr/bin/pdftotext', pkg: 'poppler-utils' },
   // Throw-away certificates for the two-site HTTPS embedding test.
   { bin: '/usr/bin/openssl', pkg: 'openssl' },
+  // The server stores of many instances (issue 13): throw-away servers started by the tests
+  // (tests/support/postgres.ts), never the system's own service.
+  { bin: '/usr/lib/postgresql', pkg: 'postgresql' },
+  { bin: '/usr/bin/redis-server', pkg: 'redis-server' },
 ];
 
 const missing = tools.filter((t) => !existsSync(t.bin)).map((t) => t.pkg);

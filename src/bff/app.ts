@@ -9,13 +9,15 @@ import { bodyGuardPlugin } from './plugins/body-guard.ts';
 import { errorEnvelopePlugin } from './plugins/error-envelope.ts';
 import { webStatic } from './plugins/web-static.ts';
 import { healthRoutes } from './routes/health.ts';
-import { bffStore } from './store/plugin.ts';
+import { bffStorePlugin } from './store/plugin.ts';
 import { upstreamPlugin } from './upstream/plugin.ts';
 import { sessionPlugin } from './plugins/session.ts';
 import { authRoutes } from './routes/auth.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { counterRoutes } from './routes/counter.ts';
 import { holderRoutes } from './routes/holder.ts';
+import { holderServicesPlugin } from './services/holder-services.ts';
+import { authorisationExpiryPlugin, type Clock } from './services/authorisations-expiry.ts';
 import { embedHandoffPlugin } from './routes/embed-handoff.ts';
 
 export interface BuildOptions {
@@ -23,6 +25,8 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** The upstream clients' network edge (tests count or break calls there). */
   upstreamFetch?: typeof fetch;
+  /** Time and timers of the holder's services (tests move time instead of waiting for it). */
+  clock?: Clock;
 }
 
 const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
@@ -46,13 +50,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(bodyGuardPlugin);
   await securityHeaders(app, config);
   await app.register(cookie);
-  await bffStore(app, config);
+  // Stores, then what uses them; each plugin starts and stops its own part.
+  await app.register(bffStorePlugin, { config });
   await upstreamPlugin(app, config, { fetch: options.upstreamFetch });
   const sessions = await sessionPlugin(app, config);
+  await app.register(holderServicesPlugin, { config, clock: options.clock });
+  await app.register(authorisationExpiryPlugin);
   await authRoutes(app, config, sessions);
   await sessionRoutes(app);
   await counterRoutes(app, config);
-  await holderRoutes(app, config);
+  await holderRoutes(app);
   await app.register(embedHandoffPlugin, { config, sessions });
   await healthRoutes(app, config);
   await webStatic(app, config.webDist);

@@ -43,6 +43,8 @@ const EnvSchema = Type.Object({
   COUNTER_RESULT_CLEAR_SECONDS: Type.Optional(Seconds),
   TRUST_PROXY: Type.Optional(Type.String({ maxLength: 2000 })),
   BFF_DATA_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  // Many instances (issue 13): PostgreSQL for the records, Redis for sessions, limits and live status.
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -66,6 +68,8 @@ export interface Config {
   logLevel: string;
   logFormat: 'json' | 'pretty';
   bffDb: string;
+  /** DATABASE_URL: the records in PostgreSQL (issue 13); null for the embedded SQLite file. */
+  databaseUrl: string | null;
   webDist: string;
   /** Set when no UPSTREAM_* / IDP_* is configured at all: server.ts mounts the sandbox. */
   sandbox: { enabled: boolean; db: string; idpProtocol: IdpConfig['protocol']; extensions: UpstreamExtension[] };
@@ -137,7 +141,8 @@ function pick(source: NodeJS.ProcessEnv): Record<string, unknown> {
 }
 
 function describe(name: string, value: unknown): string {
-  const shown = /SECRET|PASSWORD|DATA_KEY/.test(name) ? '(hidden)' : JSON.stringify(value);
+  // A server URL may carry its password: never echoed.
+  const shown = /SECRET|PASSWORD|DATA_KEY|DATABASE_URL|REDIS_URL/.test(name) ? '(hidden)' : JSON.stringify(value);
   if (NUMERIC.has(name)) return `Invalid setting ${name}=${shown}: expected a whole number within range`;
   return `Invalid setting ${name}=${shown}: see .env.example for the allowed values`;
 }
@@ -203,6 +208,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (idp.credential === 'id_token' ? idp.protocol !== 'oidc' : idp.credential === 'access_token' && idp.protocol === 'cas') {
     throw new ConfigError(`Invalid setting IDP_CREDENTIAL=${JSON.stringify(idp.credential)}: IDP_PROTOCOL=${idp.protocol} has no such token; name an attribute (attribute:NAME)`);
   }
+  // Issue 13: many instances need both servers; one alone would split the state between them.
+  const hasDb = Boolean(source.DATABASE_URL);
+  if (hasDb !== Boolean(source.REDIS_URL)) {
+    const [set, unset] = hasDb ? ['DATABASE_URL', 'REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'];
+    throw new ConfigError(`${set} is set without ${unset}: set both for many instances (PostgreSQL and Redis), or neither for the embedded stores`);
+  }
   const authMin = e.AUTH_MIN_SECONDS ?? 60;
   const authMax = e.AUTH_MAX_SECONDS ?? 600;
   if (authMin > authMax) throw new ConfigError(`Invalid setting AUTH_MIN_SECONDS=${authMin}: larger than AUTH_MAX_SECONDS=${authMax}`);
@@ -224,6 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     logFormat: e.LOG_FORMAT ?? 'json',
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
+    databaseUrl: e.DATABASE_URL ?? null,
     webDist: e.WEB_DIST ?? 'dist',
     sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', idpProtocol: idp.protocol, extensions: sandboxExtensions },
     upstream: {

@@ -6,6 +6,8 @@ import type { SessionIdentity } from './store/sessions.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 import type { UpstreamCapabilities } from './upstream/capabilities.ts';
 import type { BffDb } from './store/db.ts';
+import type { BffStores } from './store/plugin.ts';
+import type { HolderServices } from './services/holder-services.ts';
 
 /** The signed-in person (sub, name, identityType, identityNum — server-side only, never logged,
  * masked in every response — role, org) and what the session keeps for them. */
@@ -34,6 +36,10 @@ declare module 'fastify' {
     upstreamCapabilities: UpstreamCapabilities;
     /** The BFF's own SQLite database (BFF_DB); add tables with store/db.ts migrate(). */
     bffDb: BffDb;
+    /** Authorisation records, live codes and the counter audit: SQLite, or PostgreSQL with DATABASE_URL (store/plugin.ts). */
+    stores: BffStores;
+    /** The holder's services (services/holder-services.ts). */
+    holderServices: HolderServices;
     /** preHandler: 401 unless signed in (and, when given, in one of the roles: 403 otherwise). */
     requireSession: (...roles: Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }

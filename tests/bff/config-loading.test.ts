@@ -71,6 +71,22 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes DATABASE_URL and REDIS_URL together or not at all, with one line naming the missing one', () => {
+    expect(loadConfig({}).databaseUrl).toBeNull();
+    const both = loadConfig({ DATABASE_URL: 'postgres://bff:pw@db:5432/ecert', REDIS_URL: 'redis://cache:6379' });
+    expect(both.databaseUrl).toBe('postgres://bff:pw@db:5432/ecert');
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://bff:pw@db:5432/ecert' })).toThrow(/^DATABASE_URL is set without REDIS_URL: [^\n]+$/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379' })).toThrow(/^REDIS_URL is set without DATABASE_URL: [^\n]+$/);
+    // A malformed URL is named, its password never printed.
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://bff:hunter2@db/ecert', REDIS_URL: 'redis://cache:6379' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toMatch(/^Invalid setting DATABASE_URL=\(hidden\)/);
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+
   it('reads an empty value as unset', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(8080);
   });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/bff/app.ts';
+import { buildApp, type BuildOptions } from '../../src/bff/app.ts';
 import { loadConfig, type Config } from '../../src/bff/config.ts';
 import { loggerOptions } from '../../src/bff/logging.ts';
 import { sandboxPlugin, type SandboxOptions } from '../../src/sandbox/index.ts';
@@ -32,6 +32,8 @@ export interface BffStackOptions {
   upstreamFetch?: typeof fetch;
   /** Keep log lines (level debug) in `logs` instead of discarding them. */
   captureLogs?: boolean;
+  /** Time and timers of the holder's services (tests/support/clock.ts moves them). */
+  clock?: BuildOptions['clock'];
   /** Called after buildApp, before listen: a test can add a route that uses app.upstream. */
   beforeListen?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -56,6 +58,7 @@ async function startBffStackOn(port: number, opts: BffStackOptions): Promise<Bff
   const app = await buildApp(config, {
     logger: opts.captureLogs ? { ...(loggerOptions('debug', 'json') as object), stream } : false,
     upstreamFetch: opts.upstreamFetch,
+    clock: opts.clock,
   });
   if (config.sandbox.enabled) {
     await app.register(sandboxPlugin, {

@@ -110,9 +110,9 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     }, FALLBACK_POLL_MS);
     // The expiry is pushed at its time even when nothing upstream happens.
     let expiryTimer: NodeJS.Timeout | undefined;
-    const armExpiry = (): void => {
-      const ms = s.authorisations.msUntilExpiry(first.id);
-      if (ms === undefined) return;
+    const armExpiry = async (): Promise<void> => {
+      const ms = await s.authorisations.msUntilExpiry(first.id);
+      if (ms === undefined || closed) return;
       expiryTimer = setTimeout(() => {
         void s.authorisations.statusFor(session, first.id).then((ev) => {
           if (ev) send(ev);
@@ -139,6 +139,6 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
 
     res.write('retry: 3000\n\n');
     send(first);
-    if (!closed) armExpiry();
+    if (!closed) await armExpiry();
   });
 }

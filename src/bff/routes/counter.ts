@@ -10,8 +10,6 @@ import { ApiError } from '../errors.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import { CounterService } from '../services/counter.ts';
 import { CounterRecipientCheck } from '../services/counter-recipient.ts';
-import { AuthorisationStore } from '../store/authorisations.ts';
-import { SqliteLiveCodeStore } from '../store/counter-codes.ts';
 import { dataCipher } from '../store/db.ts';
 import { CounterCodes } from '../services/counter-code.ts';
 import { CertificateStateSchema } from '../../contract/certificate-validity.ts';
@@ -103,8 +101,9 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
     await app.register(rateLimit, { global: false, hook: 'preHandler' });
     const service = new CounterService({
       upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
-      recipient: new CounterRecipientCheck(new AuthorisationStore(app.bffDb)),
-      counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb)),
+      recipient: new CounterRecipientCheck(app.stores.authorisations),
+      counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes),
+      audit: app.stores.counterAudit,
     });
     const staffOnly = app.requireSession('counter_staff');
 

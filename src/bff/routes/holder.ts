@@ -1,18 +1,16 @@
 // The holder's side (wallet, authorisations, live status, history, mobile view): its services,
-// built once on the app's upstream client and database, and its routes.
+// built once by services/holder-services.ts (app.holderServices), and its routes.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Config } from '../config.ts';
-import { createHolderServices } from '../services/holder-services.ts';
 import { authorisationRoutes } from './authorisations.ts';
 import { historyRoutes } from './history.ts';
 import { Errors } from '../../contract/error-body.ts';
 import { licenseRoutes, noStoreHook } from './licenses.ts';
 import { mobileViewRoutes } from './mobile-view.ts';
 
-export async function holderRoutes(app: FastifyInstance, config: Config): Promise<void> {
-  const services = createHolderServices(app, config);
+export async function holderRoutes(app: FastifyInstance): Promise<void> {
+  const services = app.holderServices;
   await licenseRoutes(app, services);
   await authorisationRoutes(app, services);
   await historyRoutes(app, services);

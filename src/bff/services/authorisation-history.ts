@@ -29,7 +29,7 @@ export class HistoryService {
         this.capabilities.markAbsent('uses');
       }
     }
-    const rows = await Promise.all(this.store.ofSub(session.sub).map((r) => this.authorisations.refreshed(r)));
+    const rows = await Promise.all((await this.store.ofSub(session.sub)).map((r) => this.authorisations.refreshed(r)));
     // One entry per authorisation, its uses inside it (issue 15): a citizen asks "what happened to
     // what I allowed", not for a log line per call.
     const byCode = new Map<string, HistoryEntry>();

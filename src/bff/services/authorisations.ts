@@ -1,5 +1,6 @@
 // Authorising a use (授权用证, DB11/T 2290 6.6): consent checks, license/holder, the BFF's
-// record of each authorisation, its expiry and revocation, and live status. Written so that the
+// record of each authorisation, revocation, and live status. Expiry: authorisations-expiry.ts;
+// upstream revokes: authorisations-revoke.ts. Written so that the
 // holder is never told a code is dead while the upstream still redeems it: a record says
 // "revoked" or "expired" only after the upstream revoke succeeded or the code's own life is over.
 import type { CounterCodes } from './counter-code.ts';
@@ -14,17 +15,17 @@ import type { AuthorisationStore, AuthorisationRow } from '../store/authorisatio
 import type { UpstreamCapabilities } from '../upstream/capabilities.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamAbsentError, UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
-import { type HolderService, certificateNotUsable, fieldsForItem, licenseState, unusableReason, upstreamTimeToMs, viaUpstream } from './holder.ts';
+import { CodeRevoker, DEAD_CODE } from './authorisations-revoke.ts';
+import { EXPIRY_LEASE_MS, ExpiryRunner, systemClock, type Clock } from './authorisations-expiry.ts';
+import { type HolderService, certificateNotUsable, viaUpstream } from './holder.ts';
+import { checkValidity, whatIsAuthorised } from './authorisations-request.ts';
+import { UsesRecorder } from './authorisations-uses.ts';
 import type { StatusHub, UpstreamEventFeed } from './status-feed.ts';
 
 /** A claim older than this whose request is gone (another instance died) no longer blocks its key. */
 const STALE_CLAIM_MS = 60_000;
 const CLAIM_WAIT_MS = 20_000;
-/** Pause before trying an owed upstream revoke again after a transport failure. */
-const REVOKE_RETRY_MS = 2_000;
 const FINAL: ReadonlySet<AuthorisationStatus> = new Set(['used', 'expired', 'revoked']);
-/** Upstream refusals that mean the code is already unusable: nothing left to revoke. */
-const DEAD_CODE: ReadonlySet<string> = new Set(['AUTH_CODE_EXPIRED', 'AUTH_CODE_REVOKED', 'AUTH_CODE_INVALID']);
 
 export const isFinal = (status: AuthorisationStatus): boolean => FINAL.has(status);
 
@@ -41,6 +42,10 @@ export interface AuthorisationServiceDeps {
   log: FastifyBaseLogger;
   /** The readable counter code beside the QR (issue 15). */
   counterCodes?: CounterCodes;
+  /** Time and timers (tests move them); the holder service's clock by default. */
+  clock?: Clock;
+  /** Claims made at or before this are a crash's leftovers (ExpiryRunnerDeps.leftoversBefore); default: before this process started. */
+  leftoversBefore?: (now: number) => number;
 }
 
 export const bizNum = (prefix: string): string => `${prefix}${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(4).toString('hex').toUpperCase()}`;
@@ -50,52 +55,39 @@ export const noRevokeError = (): ApiError =>
 
 export class AuthorisationService {
   readonly #d: AuthorisationServiceDeps;
+  readonly #clock: Clock;
+  readonly #revoker: CodeRevoker;
+  readonly #uses: UsesRecorder;
+  /** Runs expiry and start-up reconciliation; once per deployment through the store's leases. */
+  readonly expiry: ExpiryRunner;
   /** Requests in flight in this process, so a concurrent double tap awaits the first one. */
   readonly #inflight = new Map<string, Promise<Authorisation>>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Fire-and-forget upstream calls, awaited at shutdown so none is cut off mid-request. */
   readonly #background = new Set<Promise<unknown>>();
-  #closed = false;
 
   constructor(deps: AuthorisationServiceDeps) {
     this.#d = deps;
+    this.#clock = deps.clock ?? { ...systemClock, now: deps.holder.now };
+    const startedAt = this.#clock.now();
+    this.#revoker = new CodeRevoker({ store: deps.store, upstream: deps.upstream, capabilities: deps.capabilities, log: deps.log, now: () => this.#now });
+    this.#uses = new UsesRecorder({ store: deps.store, upstream: deps.upstream, now: () => this.#now, publish: (id) => this.#publish(id) });
+    this.expiry = new ExpiryRunner({
+      store: deps.store, revoker: this.#revoker, clock: this.#clock, log: deps.log,
+      ready: () => deps.capabilities.ready(),
+      settle: (row) => this.#expireIfDead(row),
+      leftoversBefore: deps.leftoversBefore ?? (() => startedAt - 1),
+    });
   }
 
   get #now(): number {
-    return this.#d.holder.now();
+    return this.#clock.now();
   }
 
   // ---- lifecycle ----
 
-  /**
-   * Start-up (issue 10): claims a crashed process left are settled (their codes revoked where the
-   * upstream can, the claim cleared so a retry with the same key works at once), spare codes still
-   * owed a revoke are revoked, and every open record's expiry is scheduled again from the store;
-   * an overdue one is handled at once.
-   */
-  async resume(): Promise<void> {
-    const { store, capabilities, log } = this.#d;
-    await capabilities.ready();
-    const canRevoke = capabilities.has('revoke');
-    for (const row of store.pending()) {
-      const codes = [row.auth_code, ...spares(row)].filter((c): c is string => !!c);
-      if (canRevoke && row.revoke_credential && codes.length > 0) await this.#revokeAll(codes, row.revoke_credential);
-      store.release(row.id);
-      log.warn({ authorisation: row.id, codes: codes.length, revoked: canRevoke && codes.length > 0 }, 'cleared an authorisation a crash left half-done');
-    }
-    for (const row of store.withSpares()) {
-      if (canRevoke && row.revoke_credential) await this.#revokeAll(spares(row), row.revoke_credential);
-      store.sparesRevoked(row.id);
-      this.#settleCredential(row.id);
-    }
-    for (const row of store.open()) this.#schedule(row);
-  }
-
-  /** Stops the timers and waits (briefly) for the upstream calls still running in the background. */
+  /** Stops expiry and waits (briefly) for the upstream calls still running in the background. */
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
+    await this.expiry.stop();
     const pending = Promise.allSettled([...this.#background]);
     await Promise.race([pending, new Promise((r) => setTimeout(r, 3000).unref())]);
   }
@@ -110,7 +102,7 @@ export class AuthorisationService {
   async create(session: Session, req: CreateAuthorisationRequest): Promise<Authorisation> {
     const { store, capabilities } = this.#d;
     const fingerprint = `${req.licenseCode}|${req.serviceItemCode}`;
-    const existing = store.byKey(session.sub, req.idempotencyKey);
+    const existing = await store.byKey(session.sub, req.idempotencyKey);
     if (existing) {
       const settled = await this.#settledRepeat(session, existing, fingerprint);
       if (settled) return settled;
@@ -118,41 +110,23 @@ export class AuthorisationService {
 
     await capabilities.ready();
     const canRevoke = capabilities.has('revoke');
-    const bounds = this.#d.holder.validityBounds();
-    if (req.validitySeconds < bounds.minSeconds || req.validitySeconds > bounds.maxSeconds) {
-      throw new ApiError(400, 'BAD_REQUEST', bounds.minSeconds === bounds.maxSeconds
-        ? `用证码有效期固定为 ${bounds.maxSeconds} 秒，不能缩短`
-        : `授权有效期须在 ${bounds.minSeconds} 至 ${bounds.maxSeconds} 秒之间`);
-    }
+    checkValidity(this.#d.holder, req.validitySeconds);
     // Refreshing means withdrawing the old code: without revoke it would stay valid beside the new one.
     if (req.replaces !== undefined && !canRevoke) throw noRevokeError();
-    const { record } = await this.#d.holder.ownRecord(session.credential, req.licenseCode);
-    const reason = unusableReason(licenseState(record, this.#now).state);
-    if (reason) throw certificateNotUsable(reason);
-    const item = (await this.#d.holder.serviceDirectory()).find((s) => s.serviceItemCode === req.serviceItemCode);
-    if (!item || !item.licenseItemCodes.includes(record.license_item_code)) {
-      throw new ApiError(400, 'BAD_REQUEST', '所选事项不接受该证照，请重新选择事项');
-    }
-    const entry = await this.#d.holder.catalogue(record.license_item_code);
-    // Only what this item receives counts: an item needing no sensitive field needs no separate consent.
-    const sensitive = fieldsForItem(item, entry, record).filter((f) => f.sensitive);
-    // PIPL art. 29: sharing sensitive personal information needs its own, explicit consent.
-    if (sensitive.length > 0 && req.sensitiveConsent !== true) {
-      throw new ApiError(400, 'BAD_REQUEST', `本次共享包含敏感个人信息（${sensitive.map((f) => f.name).join('、')}），请单独确认同意后再授权`);
-    }
-    const replaced = req.replaces === undefined ? undefined : store.owned(session.sub, req.replaces);
+    const { record, item } = await whatIsAuthorised(this.#d.holder, session.credential, req, this.#now);
+    const replaced = req.replaces === undefined ? undefined : await store.owned(session.sub, req.replaces);
     if (req.replaces !== undefined && !replaced) throw notFound('要刷新的授权');
 
     // The record exists before the upstream call (crash safety); the credential is kept with it
     // only where a crash could leave a code that start-up must revoke.
     const id = randomUUID();
-    const claimed = store.claim({
+    const claimed = await store.claim({
       id, sub: session.sub, idempotency_key: req.idempotencyKey, request_fingerprint: fingerprint, license_code: record.license_code,
       license_name: record.name, service_item_code: item.serviceItemCode, service_item_name: item.name, org_name: item.orgName,
       org_code: item.orgCode, created_at: this.#now, revoke_credential: canRevoke ? session.credential : null,
     });
     if (!claimed) {
-      const other = store.byKey(session.sub, req.idempotencyKey);
+      const other = await store.byKey(session.sub, req.idempotencyKey);
       const settled = other ? await this.#settledRepeat(session, other, fingerprint) : null;
       if (settled) return settled;
       throw new ApiError(409, 'CONFLICT', '上一次授权请求尚未完成，请稍后重试');
@@ -172,14 +146,15 @@ export class AuthorisationService {
     const deadline = this.#now + CLAIM_WAIT_MS;
     for (;;) {
       const now = this.#now;
-      const current = this.#d.store.byId(row.id);
+      const current = await this.#d.store.byId(row.id);
       if (!current) return null;
       if (current.state !== 'pending') return this.#view(await this.#refresh(current));
       if (now - current.created_at > STALE_CLAIM_MS) {
-        this.#d.store.release(current.id);
+        await this.#d.store.release(current.id);
         return null;
       }
       if (now > deadline) throw new ApiError(409, 'CONFLICT', '上一次授权请求尚未完成，请稍后重试');
+      // Polls another instance's claim on the wall clock: the waiting request is real.
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -206,20 +181,20 @@ export class AuthorisationService {
       // license/holder mints a code for every accepted certificate; only this one is wanted. The
       // others are written down until revoked; where nothing can revoke them they are kept nowhere.
       const others = canRevoke ? minted.authCodes.filter((c) => c !== authCode) : [];
-      store.recordMinted(id, authCode, others);
-      if (others.length > 0) this.#track(this.#revokeAll(others, session.credential).then(() => store.sparesRevoked(id)));
+      await store.recordMinted(id, authCode, others);
+      if (others.length > 0) this.#track(this.#revoker.all(others, session.credential).then(() => store.sparesRevoked(id)));
       if (!authCode) throw certificateNotUsable('该证照暂不能用于所选事项');
       const codeExpiresAt = received + this.#d.holder.upstreamCodeSeconds() * 1000;
       const expiresAt = canRevoke ? Math.min(codeExpiresAt, received + validitySeconds * 1000) : codeExpiresAt;
       const owesRevoke = canRevoke && (expiresAt < codeExpiresAt || others.length > 0);
-      store.activate(id, { authCode, createdAt: received, expiresAt, codeExpiresAt, revokeCredential: owesRevoke ? session.credential : null });
-      row = store.byId(id) as AuthorisationRow;
+      await store.activate(id, { authCode, createdAt: received, expiresAt, codeExpiresAt, revokeCredential: owesRevoke ? session.credential : null });
+      row = (await store.byId(id)) as AuthorisationRow;
     } catch (err) {
-      store.release(id);
+      await store.release(id);
       throw err;
     }
     log.info({ authorisation: id, serviceItem: item.serviceItemCode }, 'holder authorised a use');
-    this.#schedule(row);
+    this.expiry.kick(row.expires_at);
     if (replaced) {
       try {
         await this.#revokeRow(replaced, session.credential);
@@ -233,42 +208,48 @@ export class AuthorisationService {
   // ---- read, revoke ----
 
   async get(session: Session, id: string): Promise<Authorisation> {
-    let row = this.#d.store.owned(session.sub, id);
+    let row = await this.#d.store.owned(session.sub, id);
     if (!row) throw notFound('授权');
     // Without a working feed, ask the upstream's record of uses (where it has one) so the page still learns of them.
     if (!this.#d.feed.healthy && this.#d.capabilities.has('uses') && (row.state === 'active' || row.state === 'used')) {
       await this.syncUses(session).catch((err: unknown) => this.#d.log.debug({ err }, 'uses sync failed'));
-      row = this.#d.store.byId(id) ?? row;
+      row = (await this.#d.store.byId(id)) ?? row;
     }
     return this.#view(await this.#refresh(row));
   }
 
   async revoke(session: Session, id: string): Promise<Authorisation> {
-    const row = this.#d.store.owned(session.sub, id);
+    const row = await this.#d.store.owned(session.sub, id);
     if (!row) throw notFound('授权');
     await this.#revokeRow(row, session.credential);
-    return this.#view(await this.#refresh(this.#d.store.byId(id) ?? row));
+    return this.#view(await this.#refresh((await this.#d.store.byId(id)) ?? row));
   }
 
   /** Current status for the event stream; undefined for anyone else's id. */
   async statusFor(session: Session, id: string): Promise<AuthorisationStatusEvent | undefined> {
-    const row = this.#d.store.owned(session.sub, id);
+    const row = await this.#d.store.owned(session.sub, id);
     if (!row) return undefined;
     return this.statusEvent(await this.#refresh(row));
   }
 
-  statusEvent(row: AuthorisationRow): AuthorisationStatusEvent {
-    return { id: row.id, status: this.status(row), redemptions: this.#d.store.redemptions(row.id) };
+  async statusEvent(row: AuthorisationRow): Promise<AuthorisationStatusEvent> {
+    return { id: row.id, status: this.status(row), redemptions: await this.#d.store.redemptions(row.id) };
   }
 
   /** Milliseconds until the record expires (for the stream's own expiry push). */
-  msUntilExpiry(id: string): number | undefined {
-    const row = this.#d.store.byId(id);
+  async msUntilExpiry(id: string): Promise<number | undefined> {
+    const row = await this.#d.store.byId(id);
     return row ? Math.max(0, row.expires_at - this.#now) : undefined;
   }
 
+  async #publish(id: string): Promise<AuthorisationRow | undefined> {
+    const fresh = await this.#d.store.byId(id);
+    if (fresh) this.#d.hub.publish(await this.statusEvent(fresh));
+    return fresh;
+  }
+
   async #revokeRow(row: AuthorisationRow, credential: string): Promise<void> {
-    const { store, upstream, hub, capabilities } = this.#d;
+    const { store, upstream, capabilities } = this.#d;
     if (row.state === 'pending') throw new ApiError(409, 'CONFLICT', '授权尚未完成，请稍后再试');
     if (row.state === 'revoked' || row.state === 'expired') return;
     if (!row.upstream_revoked && this.#now < row.code_expires_at && row.auth_code) {
@@ -282,143 +263,50 @@ export class AuthorisationService {
         }
         if (!(err instanceof UpstreamError && DEAD_CODE.has(err.code))) throw err instanceof UpstreamError ? upstreamErrorToApiError(err) : err;
       }
-      store.markUpstreamRevoked(row.id);
+      await store.markUpstreamRevoked(row.id);
     }
-    if (store.transition(row.id, ['active', 'used'], 'revoked', this.#now)) {
-      this.#clearTimer(row.id);
+    if (await store.transition(row.id, ['active', 'used'], 'revoked', this.#now)) {
       this.#d.log.info({ authorisation: row.id }, 'holder revoked an authorisation');
-      const fresh = store.byId(row.id);
-      if (fresh) hub.publish(this.statusEvent(fresh));
+      await this.#publish(row.id);
     }
   }
 
   /**
    * Moves an active record to 'expired' once that is true upstream: the code's own life is over,
-   * or the revoke at the holder's shorter expiry went through.
+   * or the revoke at the holder's shorter expiry went through. A read makes that revoke itself
+   * only when it can take the record's expiry lease, so two instances never both make it.
    */
   async #refresh(row: AuthorisationRow): Promise<AuthorisationRow> {
     if (row.state !== 'active' || this.#now < row.expires_at) return row;
-    if (!row.upstream_revoked && this.#now < row.code_expires_at) await this.#revokeAtExpiry(row);
-    const current = this.#d.store.byId(row.id) ?? row;
-    if (this.status(current) === 'expired' && this.#d.store.transition(row.id, ['active'], 'expired', this.#now)) {
-      const fresh = this.#d.store.byId(row.id);
-      if (fresh) this.#d.hub.publish(this.statusEvent(fresh));
-      return fresh ?? current;
+    const { store } = this.#d;
+    if (!row.upstream_revoked && this.#now < row.code_expires_at && await store.lease(row.id, this.#now, EXPIRY_LEASE_MS)) {
+      try {
+        await this.#revoker.atExpiry(row);
+      } finally {
+        await store.endLease(row.id, null);
+      }
     }
-    return current;
+    return this.#expireIfDead((await store.byId(row.id)) ?? row);
   }
 
-  /** DB11/T 2290 6.6 leaves a holder code alive for its whole TTL; a shorter choice is enforced by revoking it. */
-  async #revokeAtExpiry(row: AuthorisationRow): Promise<void> {
-    const { store, upstream, capabilities, log } = this.#d;
-    const credential = row.revoke_credential;
-    if (!row.auth_code || !credential || !capabilities.has('revoke')) {
-      // Nothing can withdraw it: the record keeps the code's real end, and says so.
-      store.setExpiry(row.id, row.code_expires_at);
-      return;
+  /** The transition to 'expired' (and its push) once the record's status says so. */
+  async #expireIfDead(row: AuthorisationRow): Promise<AuthorisationRow> {
+    if (this.status(row) === 'expired' && row.state === 'active' && await this.#d.store.transition(row.id, ['active'], 'expired', this.#now)) {
+      return (await this.#publish(row.id)) ?? row;
     }
-    try {
-      await upstream.revokeAuthCode(row.auth_code, credential);
-      store.markUpstreamRevoked(row.id);
-    } catch (err) {
-      if (err instanceof UpstreamError && DEAD_CODE.has(err.code)) store.markUpstreamRevoked(row.id);
-      else if (err instanceof UpstreamAbsentError) {
-        capabilities.markAbsent('revoke');
-        store.setExpiry(row.id, row.code_expires_at);
-      } else log.warn({ authorisation: row.id, error: err instanceof UpstreamError ? err.code : (err as Error).name }, 'could not revoke an expired code upstream; will retry');
-    }
+    return row;
   }
 
-  #schedule(row: AuthorisationRow, delayMs?: number): void {
-    if (this.#closed || this.#timers.has(row.id)) return;
-    const delay = delayMs ?? Math.max(0, row.expires_at - this.#now);
-    const timer = setTimeout(() => {
-      this.#timers.delete(row.id);
-      const current = this.#d.store.byId(row.id);
-      if (!current || this.#closed) return;
-      this.#track(this.#onExpiry(current));
-    }, delay);
-    timer.unref();
-    this.#timers.set(row.id, timer);
-  }
-
-  async #onExpiry(row: AuthorisationRow): Promise<void> {
-    // A used code is revoked at the chosen time too: the holder's validity still holds.
-    if (row.state === 'used' && !row.upstream_revoked && this.#now < row.code_expires_at) await this.#revokeAtExpiry(row);
-    const fresh = await this.#refresh(this.#d.store.byId(row.id) ?? row);
-    const owed = (fresh.state === 'active' || fresh.state === 'used') && !fresh.upstream_revoked && this.#now < fresh.code_expires_at;
-    if (owed) {
-      // The revoke did not go through (upstream unreachable): try again, at the latest when the code dies by itself.
-      this.#schedule(fresh, fresh.expires_at > this.#now ? undefined : Math.min(REVOKE_RETRY_MS, fresh.code_expires_at - this.#now));
-    } else this.#settleCredential(fresh.id);
-  }
-
-  /** Drops the stored credential once the record owes the upstream nothing more. */
-  #settleCredential(id: string): void {
-    const row = this.#d.store.byId(id);
-    if (!row || row.revoke_credential === null || row.spare_codes !== null) return;
-    const owes = !row.upstream_revoked && this.#now < row.code_expires_at && row.expires_at < row.code_expires_at && row.state !== 'revoked';
-    if (!owes) this.#d.store.dropCredential(id);
-  }
-
-  #clearTimer(id: string): void {
-    const t = this.#timers.get(id);
-    if (t) clearTimeout(t);
-    this.#timers.delete(id);
-  }
-
-  /** Revokes codes nobody is shown; a failure is logged, never the code. */
-  async #revokeAll(codes: string[], credential: string): Promise<void> {
-    await Promise.all(codes.map((code) => this.#d.upstream.revokeAuthCode(code, credential).catch((err: unknown) => {
-      if (err instanceof UpstreamAbsentError) this.#d.capabilities.markAbsent('revoke');
-      this.#d.log.debug({ error: err instanceof UpstreamError ? err.code : (err as Error).name }, 'revoking a spare code failed');
-    })));
-  }
-
-  // ---- uses: the feed and the upstream's list ----
+  // ---- uses: the feed and the upstream's list (authorisations-uses.ts) ----
 
   /** Applies upstream redemptions and revocations of our codes, and tells the watching pages. */
-  applyEvents(events: AuthCodeEvent[]): void {
-    const { store, hub } = this.#d;
-    const changed = new Set<string>();
-    store.tx(() => {
-      for (const e of events) {
-        const row = store.byAuthCode(e.auth_code);
-        if (!row) continue;
-        if (e.type === 'redeemed') {
-          const added = store.addRedemption(row.id, {
-            authCode: e.auth_code, interface: e.interface, system: e.system, systemName: e.system_name, orgName: e.org_name,
-            operatorName: e.operator_name, timeText: e.time, at: upstreamTimeToMs(e.time),
-          });
-          if (store.transition(row.id, ['active', 'expired'], 'used', this.#now) || added) changed.add(row.id);
-        } else {
-          // Our own revoke at the holder's chosen expiry comes back through the feed: that is an expiry.
-          const to = this.#now >= row.expires_at ? 'expired' : 'revoked';
-          store.markUpstreamRevoked(row.id);
-          if (store.transition(row.id, ['active'], to, this.#now)) changed.add(row.id);
-        }
-      }
-    });
-    for (const id of changed) {
-      const row = store.byId(id);
-      if (!row) continue;
-      // A used code keeps its timer: the holder's shorter validity is still enforced at expiry.
-      if (row.state === 'revoked') this.#clearTimer(id);
-      hub.publish(this.statusEvent(row));
-    }
+  applyEvents(events: AuthCodeEvent[]): Promise<void> {
+    return this.#uses.apply(events);
   }
 
   /** Records the upstream's list of redemptions (the uses extension) against the holder's records. */
-  async syncUses(session: Session): Promise<Awaited<ReturnType<UpstreamClient['uses']>>> {
-    const uses = await viaUpstream(this.#d.upstream.uses(session.credential));
-    const own = uses.filter((u) => this.#d.store.byAuthCode(u.auth_code)?.sub === session.sub);
-    if (own.length > 0) {
-      this.applyEvents(own.map((u) => ({
-        type: 'redeemed', cursor: '', auth_code: u.auth_code, license_code: u.license_code, interface: u.interface, system: u.system,
-        system_name: u.system_name, org_name: u.org_name, org_code: u.org_code, operator_name: u.operator_name, time: u.time,
-      })));
-    }
-    return uses;
+  syncUses(session: Session): ReturnType<UsesRecorder['sync']> {
+    return this.#uses.sync(session);
   }
 
   // ---- views ----
@@ -435,13 +323,13 @@ export class AuthorisationService {
     return this.#refresh(row);
   }
 
-  #view(row: AuthorisationRow): Authorisation {
+  async #view(row: AuthorisationRow): Promise<Authorisation> {
     const authCode = row.auth_code ?? '';
     return {
       id: row.id,
       authCode,
       qrUrl: `${this.#d.config.publicOrigin}/c/${encodeURIComponent(authCode)}`,
-      counterCode: this.#d.counterCodes?.forRow(row) ?? null,
+      counterCode: (await this.#d.counterCodes?.forRow(row)) ?? null,
       licenseCode: row.license_code,
       licenseName: row.license_name,
       serviceItemCode: row.service_item_code,
@@ -450,18 +338,8 @@ export class AuthorisationService {
       createdAt: new Date(row.created_at).toISOString(),
       expiresAt: new Date(row.expires_at).toISOString(),
       status: this.status(row),
-      redemptions: this.#d.store.redemptions(row.id),
+      redemptions: await this.#d.store.redemptions(row.id),
       revocable: this.#d.capabilities.has('revoke') && !row.upstream_revoked && (row.state === 'active' || row.state === 'used'),
     };
-  }
-}
-
-function spares(row: AuthorisationRow): string[] {
-  if (!row.spare_codes) return [];
-  try {
-    const list: unknown = JSON.parse(row.spare_codes);
-    return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
-  } catch {
-    return [];
   }
 }

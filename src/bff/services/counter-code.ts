@@ -40,19 +40,19 @@ export class CounterCodes {
   }
 
   /** The counter code to show beside a record's QR, or null when the record has none (not live, or past the cap). */
-  forRow(row: CounterCodeRow): string | null {
+  async forRow(row: CounterCodeRow): Promise<string | null> {
     const now = this.clock();
     if (row.state !== 'active' || !row.auth_code || row.expires_at <= now) return null;
-    if (this.store.liveBefore(row.org_code, now, row.created_at, row.id) >= COUNTER_CODE_MAX_LIVE_PER_ORG) return null;
+    if (await this.store.liveBefore(row.org_code, now, row.created_at, row.id) >= COUNTER_CODE_MAX_LIVE_PER_ORG) return null;
     return this.codeFor(row.auth_code);
   }
 
   /** The usage code behind a typed counter code, among the live codes of `orgCode` only. */
-  resolve(staff: string, orgCode: string, code: string): string {
+  async resolve(staff: string, orgCode: string, code: string): Promise<string> {
     this.#count(staff);
     const now = this.clock();
     const wanted = Buffer.from(code);
-    for (const live of this.store.liveOfOrg(orgCode, now, COUNTER_CODE_MAX_LIVE_PER_ORG)) {
+    for (const live of await this.store.liveOfOrg(orgCode, now, COUNTER_CODE_MAX_LIVE_PER_ORG)) {
       const candidate = Buffer.from(this.codeFor(live.authCode));
       if (candidate.length === wanted.length && timingSafeEqual(candidate, wanted)) return live.authCode;
     }

@@ -18,8 +18,8 @@ export class CounterRecipientCheck {
   constructor(private readonly store: AuthorisationStore) {}
 
   /** Throws unless the code is unknown here (the upstream decides) or was authorised for this organisation's `caseItem`. */
-  check(authCode: string, counterOrgCode: string, caseItem: CaseItem): void {
-    const row = this.store.byAuthCodeHash(createHash('sha256').update(authCode).digest('hex'));
+  async check(authCode: string, counterOrgCode: string, caseItem: CaseItem): Promise<void> {
+    const row = await this.store.byAuthCodeHash(createHash('sha256').update(authCode).digest('hex'));
     if (!row) return;
     if (row.org_code !== counterOrgCode) {
       throw new ApiError(409, 'CODE_NOT_REDEEMABLE', '持证人授权的是其他单位的事项，本单位不能使用该用证码；请持证人为本单位的事项重新授权');

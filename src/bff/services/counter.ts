@@ -22,6 +22,7 @@ import { maskIdentityNumber, maskSensitiveValue as maskValue } from '../../contr
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { CounterRecipientCheck } from './counter-recipient.ts';
 import type { CounterCodes } from './counter-code.ts';
+import { auditEntry, type CounterAuditStore } from '../store/counter-audit.ts';
 import { readTypedCode } from '../../contract/counter-code.ts';
 import { UpstreamError, UpstreamUnavailableError } from '../upstream/errors.ts';
 import { refusal } from './counter-refusals.ts';
@@ -43,6 +44,8 @@ export interface CounterServiceOptions {
   recipient?: CounterRecipientCheck;
   /** Resolves a typed counter code to its usage code (issue 15); without it only full codes are taken. */
   counterCodes?: CounterCodes;
+  /** Where each counter call is recorded (issue 13): who, which code (hashed), which case, the outcome. */
+  audit?: CounterAuditStore;
 }
 
 interface Handle {
@@ -157,9 +160,9 @@ export class CounterService {
   }
 
   /** A by-function handle back to its upstream code, for the staff member and case it was made for. */
-  #resolve(staff: HolderSession, req: CounterRedeemRequest, item: ItemWithKeys): { authCode: string; byFunction: boolean } {
-    const authCode = this.#fromCounterCode(staff, req.authCode);
-    this.#opts.recipient?.check(authCode, this.#orgCode(staff), item);
+  async #resolve(staff: HolderSession, req: CounterRedeemRequest, item: ItemWithKeys): Promise<{ authCode: string; byFunction: boolean }> {
+    const authCode = await this.#fromCounterCode(staff, req.authCode);
+    await this.#opts.recipient?.check(authCode, this.#orgCode(staff), item);
     if (!authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode, byFunction: false };
     const h = this.#handles.get(authCode);
     if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
@@ -172,7 +175,7 @@ export class CounterService {
    * What the clerk typed or scanned, to the usage code: a counter code (spaces, dashes) looked up
    * among the staff member's organisation's live codes only, a full code with its grouping spaces dropped.
    */
-  #fromCounterCode(staff: HolderSession, text: string): string {
+  async #fromCounterCode(staff: HolderSession, text: string): Promise<string> {
     const typed = readTypedCode(text);
     if (typed.kind === 'usage') return typed.code;
     if (typed.kind === 'bad-check-digit') throw new ApiError(400, 'BAD_REQUEST', '数字码校验位不符：请逐位核对后重新输入');
@@ -204,11 +207,12 @@ export class CounterService {
   #audit(event: string, staff: HolderSession, req: { bizNum: string; serviceItemCode: string }, extra: Record<string, unknown>): void {
     // No auth code, no identity number, no names: the case number and the staff account say enough.
     this.#opts.log.info({ event, staff: staff.sub, biz_num: req.bizNum, service_item_code: req.serviceItemCode, ...extra }, 'counter call');
+    this.#opts.audit?.record(auditEntry(event, staff.sub, req, extra, this.#now())).catch((err: unknown) => this.#opts.log.error({ error: (err as Error).name }, 'counter audit not written'));
   }
 
   async redeem(staff: HolderSession, req: CounterRedeemRequest): Promise<CounterRedemption> {
     const item = await this.#serviceItem(staff, req.serviceItemCode);
-    const { authCode, byFunction } = this.#resolve(staff, req, item);
+    const { authCode, byFunction } = await this.#resolve(staff, req, item);
     let record: LicenseRecord;
     try {
       const env = await this.#up.request('GET', 'license/get_license', {
@@ -300,7 +304,7 @@ export class CounterService {
   /** DB11/T 2290 6.6 archive: the signed PDF for the case record. */
   async archive(staff: HolderSession, req: CounterRedeemRequest): Promise<{ fileName: string; data: Buffer }> {
     const item = await this.#serviceItem(staff, req.serviceItemCode);
-    const { authCode, byFunction } = this.#resolve(staff, req, item);
+    const { authCode, byFunction } = await this.#resolve(staff, req, item);
     let result: ArchiveResult;
     try {
       const env = await this.#up.request('GET', 'license/archive', {

@@ -1,19 +1,23 @@
-// The holder's services, built once on the app's upstream client, capabilities and database, with
-// their life tied to the app's: start-up reconciliation and the events feed begin once the app
-// listens (the upstream may be mounted in the same server); they stop, with every open event
-// stream, before the server closes. The feed runs only while the upstream has the extension.
+// The holder's services as one plugin (app.holderServices), built once on the app's upstream
+// client, capabilities and stores, with their life tied to the app's: the events feed begins once
+// the app listens (the upstream may be mounted in the same server); it stops, with every open
+// event stream, before the server closes. The feed runs only while the upstream has the extension.
+// Expiry has its own plugin (authorisations-expiry.ts).
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { ServiceCapabilities } from '../../contract/bff.ts';
 import type { Config } from '../config.ts';
-import { AuthorisationStore } from '../store/authorisations.ts';
-import { SqliteLiveCodeStore } from '../store/counter-codes.ts';
 import { dataCipher } from '../store/db.ts';
 import { CounterCodes } from './counter-code.ts';
 import { HistoryService } from './authorisation-history.ts';
 import { AuthorisationService } from './authorisations.ts';
+import type { Clock } from './authorisations-expiry.ts';
 import { HolderService } from './holder.ts';
 import { MobileViewService } from './mobile-view.ts';
 import { StatusHub, UpstreamEventFeed } from './status-feed.ts';
+
+/** A claim older than any request can take (upstream timeouts, the claim wait) is a dead instance's leftover. */
+const LEFTOVER_AFTER_MS = 120_000;
 
 export interface HolderServices {
   holder: HolderService;
@@ -26,11 +30,17 @@ export interface HolderServices {
   capabilities: () => Promise<ServiceCapabilities>;
 }
 
-export function createHolderServices(app: FastifyInstance, config: Config): HolderServices {
+export interface HolderServicesOptions {
+  config: Config;
+  /** Time and timers for the holder's services (tests move them); the system's by default. */
+  clock?: Clock;
+}
+
+export function createHolderServices(app: FastifyInstance, config: Config, clock?: Clock): HolderServices {
   const log = app.log.child({ feature: 'holder' });
   const caps = app.upstreamCapabilities;
-  const store = new AuthorisationStore(app.bffDb);
-  const holder = new HolderService({ upstream: app.upstream, counterUpstream: app.counterUpstream, capabilities: caps, config, log });
+  const store = app.stores.authorisations;
+  const holder = new HolderService({ upstream: app.upstream, counterUpstream: app.counterUpstream, capabilities: caps, config, log, now: clock?.now });
   const hub = new StatusHub();
   let authorisations: AuthorisationService | null = null;
   const feed = new UpstreamEventFeed({
@@ -39,8 +49,10 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
     onAbsent: () => caps.markAbsent('events'),
   });
   authorisations = new AuthorisationService({
-    store, holder, upstream: app.upstream, capabilities: caps, hub, feed, config, log,
-    counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb)),
+    store, holder, upstream: app.upstream, capabilities: caps, hub, feed, config, log, clock,
+    counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes, clock?.now),
+    // Many instances share the records: only a claim no live request can still hold is a leftover.
+    ...(app.stores.engine === 'postgres' ? { leftoversBefore: (now: number) => now - LEFTOVER_AFTER_MS } : {}),
   });
   const service = authorisations;
   const mobileView = new MobileViewService(holder, app.upstream, caps, config);
@@ -54,7 +66,6 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
   app.addHook('onListen', async () => {
     listening = true;
     followFeed();
-    void service.resume().catch((err: unknown) => log.error({ err }, 'start-up reconciliation of authorisations failed'));
   });
   app.addHook('preClose', async () => {
     listening = false;
@@ -75,3 +86,7 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
     },
   };
 }
+
+export const holderServicesPlugin = fp(async (app: FastifyInstance, opts: HolderServicesOptions) => {
+  app.decorate('holderServices', createHolderServices(app, opts.config, opts.clock));
+}, { name: 'holder-services', dependencies: ['bff-store'] });

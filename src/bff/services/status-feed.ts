@@ -60,7 +60,7 @@ export interface EventFeedOptions {
   store: AuthorisationStore;
   log: FastifyBaseLogger;
   /** Applies a batch of events; called in feed order. */
-  onEvents: (events: AuthCodeEvent[]) => void;
+  onEvents: (events: AuthCodeEvent[]) => void | Promise<void>;
   /** The upstream answered as if it had no feed (the extension is gone): the loop ends. */
   onAbsent?: () => void;
   /** Seconds the upstream may hold each poll open (at most 30). */
@@ -119,11 +119,11 @@ export class UpstreamEventFeed {
     while (!signal.aborted) {
       const started = now();
       try {
-        const since = store.cursor(FEED);
+        const since = await store.cursor(FEED);
         const result = await upstream.events(since, wait, { signal });
         if (signal.aborted) break;
-        if (result.events.length > 0) onEvents(result.events);
-        if (result.next && result.next !== since) store.saveCursor(FEED, result.next, now());
+        if (result.events.length > 0) await onEvents(result.events);
+        if (result.next && result.next !== since) await store.saveCursor(FEED, result.next, now());
         if (failures > 0) log.info({ failures }, 'upstream events feed recovered');
         failures = 0;
         this.#healthy = true;

@@ -1,5 +1,5 @@
 // The BFF's own SQLite file (BFF_DB): sessions, pending logins, authorisation records. Each part
-// of the BFF brings its own migrations; each runs once, in order, recorded by id.
+// of the BFF brings its own migrations (store/migrations.ts runs them).
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { DataCipher, resolveDataKey } from './crypto.ts';
@@ -20,11 +20,8 @@ export function dataCipher(db: BffDb): DataCipher {
   return cipher;
 }
 
-export interface Migration {
-  /** Unique and stable forever, prefixed by its owner: 'sessions-001', 'authorisations-001'. */
-  id: string;
-  sql: string;
-}
+// The one runner (store/migrations.ts); re-exported for the stores that migrate this file.
+export { migrate, type Migration } from './migrations.ts';
 
 /**
  * Opens (creating) the file with WAL, so readers never wait for the one writer. `dataKey`
@@ -40,22 +37,10 @@ export function openBffDb(file: string, dataKey?: Buffer | null): BffDb {
   // Lookups by a hash of a secret (a usage code typed at the counter) use an index on this.
   db.function('sha256_hex', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? createHash('sha256').update(value).digest('hex') : null);
-  db.exec('CREATE TABLE IF NOT EXISTS bff_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
   return db;
 }
 
-/** Applies the migrations that have not run yet, each in its own transaction. Returns the ids applied. */
-export function migrate(db: BffDb, migrations: readonly Migration[]): string[] {
-  const has = db.prepare<[string], { id: string }>('SELECT id FROM bff_migrations WHERE id = ?');
-  const record = db.prepare('INSERT INTO bff_migrations (id, applied_at) VALUES (?, ?)');
-  const applied: string[] = [];
-  for (const m of migrations) {
-    db.transaction(() => {
-      if (has.get(m.id)) return;
-      db.exec(m.sql);
-      record.run(m.id, Date.now());
-      applied.push(m.id);
-    }).immediate();
-  }
-  return applied;
-}
+/** One statement text for both engines: PostgreSQL's $1, $2… become SQLite's @p1, @p2… (reusable, unlike ?NNN in better-sqlite3). */
+export const sqliteSql = (sql: string): string => sql.replace(/\$(\d+)/g, '@p$1');
+/** The values for a statement made by sqliteSql, in $1, $2… order. */
+export const sqliteArgs = (...values: unknown[]): Record<string, unknown> => Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]));

@@ -1,12 +1,47 @@
-// Opens the BFF's database once (app.bffDb) and closes it after the last request.
+// The BFF's stores, opened once and closed after the last request (issue 13). The SQLite file
+// (app.bffDb) is always there: sessions and the embedded stores live in it. With DATABASE_URL the
+// authorisation records, live codes and counter audit live in PostgreSQL instead, migrated at
+// start-up under an advisory lock; without it nothing of PostgreSQL is loaded.
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { openBffDb } from './db.ts';
+import { openBffDb, type BffDb } from './db.ts';
+import type { AuthorisationStore } from './authorisations.ts';
+import { SqliteAuthorisationStore } from './authorisations-sqlite.ts';
+import { SqliteLiveCodeStore, type LiveCodeStore } from './counter-codes.ts';
+import { SqliteCounterAuditStore, type CounterAuditStore } from './counter-audit.ts';
 
-export async function bffStore(app: FastifyInstance, config: Config): Promise<void> {
-  const db = openBffDb(config.bffDb, config.dataKey);
-  app.decorate('bffDb', db);
+export interface BffStores {
+  engine: 'sqlite' | 'postgres';
+  authorisations: AuthorisationStore;
+  liveCodes: LiveCodeStore;
+  counterAudit: CounterAuditStore;
+  /** Resolves when the records' engine answers (for /readyz); rejects otherwise. */
+  ping(): Promise<void>;
+}
+
+export function sqliteStores(db: BffDb): BffStores {
+  const authorisations = new SqliteAuthorisationStore(db);
+  return {
+    engine: 'sqlite', authorisations, liveCodes: new SqliteLiveCodeStore(db), counterAudit: new SqliteCounterAuditStore(db),
+    ping: () => authorisations.ping(),
+  };
+}
+
+async function openStores(app: FastifyInstance, config: Config, db: BffDb): Promise<BffStores> {
+  if (!config.databaseUrl) return sqliteStores(db);
+  // Loaded only when used: the embedded default never loads the PostgreSQL client.
+  const { openPostgresStores } = await import('./pg-stores.ts');
+  const { stores, close } = await openPostgresStores(config.databaseUrl);
+  app.addHook('onClose', close);
+  return stores;
+}
+
+export const bffStorePlugin = fp(async (app: FastifyInstance, opts: { config: Config }) => {
+  const db = openBffDb(opts.config.bffDb, opts.config.dataKey);
   app.addHook('onClose', async () => {
     db.close();
   });
-}
+  app.decorate('bffDb', db);
+  app.decorate('stores', await openStores(app, opts.config, db));
+}, { name: 'bff-store' });

@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { freePort } from './ports.ts';
+
+// A throw-away PostgreSQL cluster from Debian's `postgresql` (scripts/ensure-test-tools.mjs
+// installs it): initdb in a temp dir, pg_ctl on a port from this worker's slice, loopback only,
+// trust auth, no fsync. `postgres` refuses to run as root, so as root it runs as the postgres user.
+// Start one per test file (beforeAll) and give each test its own database (createDatabase).
+
+const run = promisify(execFile);
+
+export interface PgServer {
+  /** postgres://postgres@127.0.0.1:PORT/postgres */
+  url: string;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const dir = versions.map((v) => join(root, v, 'bin')).find((d) => existsSync(join(d, 'pg_ctl')));
+  if (!dir) throw new Error('PostgreSQL is not installed: run `node scripts/ensure-test-tools.mjs` as root (apt-get install postgresql)');
+  return dir;
+}
+
+async function idOf(user: string): Promise<{ uid: number; gid: number }> {
+  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+export async function startPostgres(): Promise<PgServer> {
+  const bin = binDir();
+  const dir = mkdtempSync(join(tmpdir(), 'ecert-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { uid, gid } = await idOf('postgres');
+    chownSync(dir, uid, gid);
+  }
+  const cmd = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+  const data = join(dir, 'data');
+  await cmd('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  // -w waits until the server accepts connections; generous on two loaded cores.
+  await cmd('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    stop: async () => {
+      await cmd('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop']).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+
+/** A fresh, empty database on the server; its URL. */
+export async function createDatabase(server: PgServer, prefix = 'test'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${(counter += 1)}`;
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return `postgres://postgres@127.0.0.1:${server.port}/${name}`;
+}
