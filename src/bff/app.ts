@@ -10,6 +10,7 @@ import { errorEnvelopePlugin } from './plugins/error-envelope.ts';
 import { webStatic } from './plugins/web-static.ts';
 import { healthRoutes } from './routes/health.ts';
 import { bffStore } from './store/plugin.ts';
+import { redisPlugin } from './store/redis-plugin.ts';
 import { upstreamPlugin } from './upstream/plugin.ts';
 import { sessionPlugin } from './plugins/session.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -47,6 +48,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await securityHeaders(app, config);
   await app.register(cookie);
   await bffStore(app, config);
+  await redisPlugin(app, config);
   await upstreamPlugin(app, config, { fetch: options.upstreamFetch });
   const sessions = await sessionPlugin(app, config);
   await authRoutes(app, config, sessions);

@@ -43,6 +43,7 @@ const EnvSchema = Type.Object({
   COUNTER_RESULT_CLEAR_SECONDS: Type.Optional(Seconds),
   TRUST_PROXY: Type.Optional(Type.String({ maxLength: 2000 })),
   BFF_DATA_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$' })),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -89,6 +90,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** BFF_DATA_KEY: the AES-256 key for tokens and identity numbers at rest; null = a key file beside BFF_DB. */
   dataKey: Buffer | null;
+  /** REDIS_URL: sessions, limits, handles, live status and the feed lease shared by many instances; null = embedded. */
+  redisUrl: string | null;
 }
 
 export type TrustProxy = false | number | string[];
@@ -131,7 +134,7 @@ function pick(source: NodeJS.ProcessEnv): Record<string, unknown> {
 }
 
 function describe(name: string, value: unknown): string {
-  const shown = /SECRET|PASSWORD|DATA_KEY/.test(name) ? '(hidden)' : JSON.stringify(value);
+  const shown = /SECRET|PASSWORD|DATA_KEY|REDIS_URL/.test(name) ? '(hidden)' : JSON.stringify(value);
   if (NUMERIC.has(name)) return `Invalid setting ${name}=${shown}: expected a whole number within range`;
   return `Invalid setting ${name}=${shown}: see .env.example for the allowed values`;
 }
@@ -251,5 +254,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     counterResultClearSeconds: e.COUNTER_RESULT_CLEAR_SECONDS ?? 120,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     dataKey: parseDataKey(e.BFF_DATA_KEY),
+    redisUrl: e.REDIS_URL ?? null,
   };
 }

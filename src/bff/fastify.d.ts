@@ -6,6 +6,7 @@ import type { SessionIdentity } from './store/sessions.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 import type { UpstreamCapabilities } from './upstream/capabilities.ts';
 import type { BffDb } from './store/db.ts';
+import type { RedisConnection } from './store/redis.ts';
 
 /** The signed-in person (sub, name, identityType, identityNum — server-side only, never logged,
  * masked in every response — role, org) and what the session keeps for them. */
@@ -34,6 +35,8 @@ declare module 'fastify' {
     upstreamCapabilities: UpstreamCapabilities;
     /** The BFF's own SQLite database (BFF_DB); add tables with store/db.ts migrate(). */
     bffDb: BffDb;
+    /** The shared store of a deployment of many instances (REDIS_URL); null in the embedded default. */
+    redis: RedisConnection | null;
     /** preHandler: 401 unless signed in (and, when given, in one of the roles: 403 otherwise). */
     requireSession: (...roles: Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
