@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
-import { rateLimitStore } from '../store/redis-plugin.ts';
+import { rateLimitStore, sharedAttemptWindows, sharedHandles } from '../store/redis-plugin.ts';
 import { Type } from 'typebox';
 import { BIZ_NUM_PATTERN, REDEEM_CODE_PATTERN, isValidResidentId } from '../../contract/counter.ts';
 import type { Config } from '../config.ts';
@@ -105,7 +105,8 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
     const service = new CounterService({
       upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
       recipient: new CounterRecipientCheck(new AuthorisationStore(app.bffDb)),
-      counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb)),
+      counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb), Date.now, sharedAttemptWindows(parent)),
+      handles: sharedHandles(parent),
     });
     const staffOnly = app.requireSession('counter_staff');
 

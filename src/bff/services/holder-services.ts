@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { AuthorisationStore } from '../store/authorisations.ts';
 import { SqliteLiveCodeStore } from '../store/counter-codes.ts';
 import { dataCipher } from '../store/db.ts';
+import { sharedAttemptWindows } from '../store/redis-plugin.ts';
 import { CounterCodes } from './counter-code.ts';
 import { HistoryService } from './authorisation-history.ts';
 import { AuthorisationService } from './authorisations.ts';
@@ -40,7 +41,7 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
   });
   authorisations = new AuthorisationService({
     store, holder, upstream: app.upstream, capabilities: caps, hub, feed, config, log,
-    counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb)),
+    counterCodes: new CounterCodes(dataCipher(app.bffDb), new SqliteLiveCodeStore(app.bffDb), Date.now, sharedAttemptWindows(app)),
   });
   const service = authorisations;
   const mobileView = new MobileViewService(holder, app.upstream, caps, config);

@@ -3,7 +3,11 @@
 // clear 503 with Retry-After instead of hanging or failing half-way; /readyz says why.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
+import type { AttemptWindows } from '../services/counter-code.ts';
+import { dataCipher } from './db.ts';
+import { RedisHandleStore, type HandleStore } from './handles.ts';
 import { RedisConnection, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from './redis.ts';
+import { RedisAttemptWindows } from './redis-windows.ts';
 
 /** Every /api and /auth request reads the session, which lives in Redis when it is set. */
 const needsStore = (url: string): boolean => {
@@ -36,4 +40,14 @@ export async function redisPlugin(app: FastifyInstance, config: Config): Promise
 /** `@fastify/rate-limit` options that put its counters in Redis (shared by every instance), or none. */
 export function rateLimitStore(app: FastifyInstance): { redis?: RedisConnection['client']; nameSpace?: string } {
   return app.redis ? { redis: app.redis.client, nameSpace: 'ecert:rl:' } : {};
+}
+
+/** The counter code's attempt windows shared through Redis, or undefined for the in-memory default. */
+export function sharedAttemptWindows(app: FastifyInstance): AttemptWindows | undefined {
+  return app.redis ? new RedisAttemptWindows(app.redis) : undefined;
+}
+
+/** By-function handles shared through Redis, or undefined for the in-memory default. */
+export function sharedHandles(app: FastifyInstance): HandleStore | undefined {
+  return app.redis ? new RedisHandleStore(app.redis, dataCipher(app.bffDb)) : undefined;
 }
