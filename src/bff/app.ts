@@ -56,7 +56,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await counterRoutes(app, config);
   await holderRoutes(app, config);
   await app.register(embedHandoffPlugin, { config, sessions });
-  await healthRoutes(app, config);
+  const redis = app.redis;
+  // Issue 13's PostgreSQL half adds its `ping()` here beside Redis's.
+  await healthRoutes(app, config, redis ? { redis: () => redis.ping() } : {});
   await webStatic(app, config.webDist);
   return app;
 }

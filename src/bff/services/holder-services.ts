@@ -15,6 +15,9 @@ import { AuthorisationService } from './authorisations.ts';
 import { HolderService } from './holder.ts';
 import { MobileViewService } from './mobile-view.ts';
 import { StatusHub, UpstreamEventFeed } from './status-feed.ts';
+import { AuthorisationStoreCursor, RedisFeedCursorStore } from '../store/feed-cursor.ts';
+import { RedisStatusFanout } from '../store/redis-fanout.ts';
+import { FeedLease } from '../store/redis-lease.ts';
 
 export interface HolderServices {
   holder: HolderService;
@@ -32,10 +35,19 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
   const caps = app.upstreamCapabilities;
   const store = new AuthorisationStore(app.bffDb);
   const holder = new HolderService({ upstream: app.upstream, counterUpstream: app.counterUpstream, capabilities: caps, config, log });
-  const hub = new StatusHub();
+  // With REDIS_URL: live status fans out through Redis, and one instance per deployment, the lease
+  // holder, reads the upstream feed from the cursor they share.
+  const redis = app.redis;
+  const hub = new StatusHub(redis ? new RedisStatusFanout(redis, log) : undefined);
   let authorisations: AuthorisationService | null = null;
+  let followFeed = (): void => undefined;
+  const lease = redis
+    ? new FeedLease(redis, { log, onAcquire: () => followFeed(), onLose: () => followFeed() })
+    : null;
   const feed = new UpstreamEventFeed({
-    upstream: app.upstream, store, log,
+    upstream: app.upstream, log,
+    cursor: redis ? new RedisFeedCursorStore(redis) : new AuthorisationStoreCursor(store),
+    ...(lease ? { sharedHealth: { report: (ok: boolean) => lease.reportHealth(ok), healthy: () => lease.feedHealthy() } } : {}),
     onEvents: (events) => authorisations?.applyEvents(events),
     onAbsent: () => caps.markAbsent('events'),
   });
@@ -46,14 +58,15 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
   const service = authorisations;
   const mobileView = new MobileViewService(holder, app.upstream, caps, config);
   let listening = false;
-  const followFeed = (): void => {
+  followFeed = (): void => {
     if (!listening) return;
-    if (caps.has('events')) feed.start();
+    if (caps.has('events') && (lease?.held ?? true)) feed.start();
     else void feed.stop();
   };
   caps.onChange(followFeed);
   app.addHook('onListen', async () => {
     listening = true;
+    lease?.start();
     followFeed();
     void service.resume().catch((err: unknown) => log.error({ err }, 'start-up reconciliation of authorisations failed'));
   });
@@ -61,6 +74,7 @@ export function createHolderServices(app: FastifyInstance, config: Config): Hold
     listening = false;
     hub.endAll();
     await Promise.all([feed.stop(), service.close()]);
+    await lease?.stop();
   });
   return {
     holder, authorisations: service, history: new HistoryService(store, service, caps, config.upstream.holder.appKey), mobileView, hub, feed,
