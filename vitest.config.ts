@@ -42,6 +42,17 @@ export default defineConfig({
         },
       },
       {
+        // The shared stores of many instances (issue 13) against real servers: a redis-server per file.
+        test: { name: 'stores', environment: 'node', include: ['tests/stores/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+      },
+      {
+        // Two BFF processes, a standalone sandbox and a proxy (issue 13): alone, after the API suites.
+        test: {
+          name: 'scale', environment: 'node', include: ['tests/scale/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000,
+          fileParallelism: false, sequence: { groupOrder: 1 },
+        },
+      },
+      {
         // Each finding of the security review reproduced as an attack and shown closed.
         test: { name: 'security', environment: 'node', include: ['tests/security/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },

@@ -22,9 +22,14 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
 return 1`;
 
-/** Stores a pending login after making room under both caps (the oldest go first), in one step. */
+/**
+ * Stores a pending login after making room under both caps (the oldest go first), in one step.
+ * Scores are expiry ms * 1000 plus a sequence, so logins started in the same millisecond still
+ * leave in the order they came.
+ */
 const PUT_PENDING = `
-local now = tonumber(ARGV[3])
+local now = tonumber(ARGV[3]) * 1000 + 999
+local score = tonumber(ARGV[2]) * 1000 + redis.call('INCR', KEYS[2] .. ':seq') % 1000
 local function trim(z, cap)
   redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
   local over = redis.call('ZCARD', z) - cap + 1
@@ -36,9 +41,9 @@ end
 if ARGV[8] == '1' then trim(KEYS[3], tonumber(ARGV[4])) end
 trim(KEYS[2], tonumber(ARGV[5]))
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[6])
+redis.call('ZADD', KEYS[2], score, ARGV[6])
 if ARGV[8] == '1' then
-  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[6])
+  redis.call('ZADD', KEYS[3], score, ARGV[6])
   redis.call('PEXPIREAT', KEYS[3], ARGV[2])
 end
 return 1`;
@@ -146,7 +151,7 @@ export class RedisSessionStore implements SessionStore {
 
   async purgeExpired(): Promise<number> {
     // Redis drops expired keys itself; only the index of pending logins needs trimming.
-    await viaRedis(() => this.#client.zremrangebyscore(PENDING_ALL, '-inf', this.#now()));
+    await viaRedis(() => this.#client.zremrangebyscore(PENDING_ALL, '-inf', this.#now() * 1000 + 999));
     return 0;
   }
 
@@ -165,7 +170,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async pendingCount(): Promise<number> {
-    return viaRedis(() => this.#client.zcount(PENDING_ALL, `(${this.#now()}`, '+inf'));
+    return viaRedis(() => this.#client.zcount(PENDING_ALL, `(${this.#now() * 1000 + 999}`, '+inf'));
   }
 
   async takePending(cookieValue: string | undefined): Promise<PendingLogin | null> {
