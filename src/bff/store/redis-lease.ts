@@ -37,6 +37,8 @@ export class FeedLease {
   readonly #renew;
   readonly #release;
   #heldUntil = 0;
+  /** What onAcquire/onLose last said: the lease may run out between two ticks. */
+  #announced = false;
   #timer: NodeJS.Timeout | null = null;
   #feedHealthy = false;
 
@@ -65,9 +67,11 @@ export class FeedLease {
   async stop(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    const wasHeld = this.held;
     this.#heldUntil = 0;
-    if (wasHeld) this.#o.onLose();
+    if (this.#announced) {
+      this.#announced = false;
+      this.#o.onLose();
+    }
     await this.#release(FEED_LEASE_KEY, this.owner).catch(() => undefined);
   }
 
@@ -88,10 +92,13 @@ export class FeedLease {
     }
     if (!this.#timer) return;
     const held = this.held;
-    if (held && !wasHeld) {
+    if (held === this.#announced) return;
+    this.#announced = held;
+    if (held) {
       log.info('feed lease taken: this instance reads the upstream events feed');
       this.#o.onAcquire();
-    } else if (!held && wasHeld) {
+    } else {
+      log.warn('feed lease given up: its last renewal ran out');
       this.#o.onLose();
     }
   }
