@@ -90,7 +90,7 @@ export async function startCluster(redisUrl: string, names: string[] = ['a', 'b'
     await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
   } catch (err) {
     for (const p of processes) p.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${output()}`);
+    throw new Error(`${(err as Error).message}\n${output()}`, { cause: err });
   }
 
   const exit = (child: ChildProcess, signal: NodeJS.Signals) => new Promise<void>((resolve) => {

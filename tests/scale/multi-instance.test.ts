@@ -123,7 +123,7 @@ describe('two BFF instances behind one proxy', () => {
       expect(used.data.redemptions).toHaveLength(1);
       await stream.cancel();
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${cluster.output()}`);
+      throw new Error(`${(err as Error).message}\n${cluster.output()}`, { cause: err });
     }
   });
 
