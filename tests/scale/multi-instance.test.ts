@@ -22,7 +22,6 @@ class RoutedClient extends BffClient {
 
 /** The QR page's stream of status events, as they arrive. */
 async function openStream(client: RoutedClient, id: string) {
-  const ctrl = new AbortController();
   const res = await client.raw('GET', `/api/authorisations/${id}/events`, { headers: { accept: 'text/event-stream' } });
   expect(res.status).toBe(200);
   const events: Array<{ at: number; data: AuthorisationStatusEvent }> = [];
@@ -43,7 +42,6 @@ async function openStream(client: RoutedClient, id: string) {
     }
   })().catch(() => undefined);
   return {
-    close: () => ctrl.abort(),
     next: async (match: (e: AuthorisationStatusEvent) => boolean, timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
