@@ -42,8 +42,15 @@ export default defineConfig({
         },
       },
       {
-        // The stores on both engines (issue 13): SQLite and a throw-away PostgreSQL per file.
+        // The stores of many instances (issue 13) against real servers: a redis-server and a throw-away PostgreSQL per file.
         test: { name: 'stores', environment: 'node', include: ['tests/stores/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 180_000 },
+      },
+      {
+        // Two BFF processes, a standalone sandbox and a proxy (issue 13): alone, after the API suites.
+        test: {
+          name: 'scale', environment: 'node', include: ['tests/scale/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000,
+          fileParallelism: false, sequence: { groupOrder: 1 },
+        },
       },
       {
         // Each finding of the security review reproduced as an attack and shown closed.

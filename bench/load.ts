@@ -10,17 +10,21 @@
 //                                            each holds a live-status stream
 //   npm run bench:load -- --urls A,B         use running instances instead of starting one; every
 //                                            figure for the first instance alone, then for all
+//   npm run bench:load -- --redis 2          start that many instances on one redis-server (issue 13)
+//                                            and measure them as --urls does
 //   --duration S  --connections 50,200  --no-stub
 import { parseArgs } from 'node:util';
 import { HEADER, TARGETS, compare, measure, row, signInHolders, type Figures, type Holder, type Target } from './support/load-runner.ts';
 import { startBare, startBffAgainst, startEmbedded, startInstantUpstreamProcess, startStandaloneSandbox, type Server } from './support/processes.ts';
 import { holdersRun } from './support/holders-run.ts';
+import { startRedisInstances } from './support/redis-instances.ts';
 import { freePort } from '../tests/support/e2e.ts';
 
 const { values: args } = parseArgs({
   options: {
     holders: { type: 'string' },
     urls: { type: 'string' },
+    redis: { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string', default: '50,200' },
     'no-stub': { type: 'boolean', default: false },
@@ -71,6 +75,11 @@ async function main(): Promise<void> {
   let embedded: Server | undefined;
   if (args.urls) {
     origins = args.urls.split(',').map((u) => u.replace(/\/+$/, ''));
+  } else if (args.redis) {
+    const cluster = await startRedisInstances(Number(args.redis));
+    started.push(...cluster.servers);
+    origins = cluster.origins;
+    args.urls = origins.join(',');
   } else {
     embedded = await startEmbedded();
     started.push(embedded);

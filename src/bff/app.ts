@@ -8,8 +8,9 @@ import { securityHeaders } from './plugins/security.ts';
 import { bodyGuardPlugin } from './plugins/body-guard.ts';
 import { errorEnvelopePlugin } from './plugins/error-envelope.ts';
 import { webStatic } from './plugins/web-static.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, type StoreCheck } from './routes/health.ts';
 import { bffStorePlugin } from './store/plugin.ts';
+import { redisPlugin } from './store/redis-plugin.ts';
 import { upstreamPlugin } from './upstream/plugin.ts';
 import { sessionPlugin } from './plugins/session.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -30,6 +31,15 @@ export interface BuildOptions {
 }
 
 const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
+
+/** What /readyz checks besides the upstream and the identity platform: the shared stores, when set. */
+function readinessChecks(app: FastifyInstance, config: Config): Record<string, StoreCheck> {
+  const checks: Record<string, StoreCheck> = {};
+  const { stores, redis } = app;
+  if (config.databaseUrl) checks.database = async () => { await stores.ping(); return 'ok'; };
+  if (redis) checks.redis = () => redis.ping();
+  return checks;
+}
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -52,6 +62,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cookie);
   // Stores, then what uses them; each plugin starts and stops its own part.
   await app.register(bffStorePlugin, { config });
+  await redisPlugin(app, config);
   await upstreamPlugin(app, config, { fetch: options.upstreamFetch });
   const sessions = await sessionPlugin(app, config);
   await app.register(holderServicesPlugin, { config, clock: options.clock });
@@ -61,7 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await counterRoutes(app, config);
   await holderRoutes(app);
   await app.register(embedHandoffPlugin, { config, sessions });
-  await healthRoutes(app, config);
+  await healthRoutes(app, config, readinessChecks(app, config));
   await webStatic(app, config.webDist);
   return app;
 }

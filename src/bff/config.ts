@@ -45,6 +45,7 @@ const EnvSchema = Type.Object({
   BFF_DATA_KEY: Type.Optional(Type.String({ minLength: 1 })),
   // Many instances (issue 13): PostgreSQL for the records, Redis for sessions, limits and live status.
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$' })),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -99,6 +100,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** BFF_DATA_KEY: the AES-256 key for tokens and identity numbers at rest; null = a key file beside BFF_DB. */
   dataKey: Buffer | null;
+  /** REDIS_URL: sessions, limits, handles, live status and the feed lease shared by many instances; null = embedded. */
+  redisUrl: string | null;
 }
 
 export type TrustProxy = false | number | string[];
@@ -270,5 +273,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     counterResultClearSeconds: e.COUNTER_RESULT_CLEAR_SECONDS ?? 120,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     dataKey: parseDataKey(e.BFF_DATA_KEY),
+    redisUrl: e.REDIS_URL ?? null,
   };
 }

@@ -8,6 +8,7 @@ import type { UpstreamCapabilities } from './upstream/capabilities.ts';
 import type { BffDb } from './store/db.ts';
 import type { BffStores } from './store/plugin.ts';
 import type { HolderServices } from './services/holder-services.ts';
+import type { RedisConnection } from './store/redis.ts';
 
 /** The signed-in person (sub, name, identityType, identityNum — server-side only, never logged,
  * masked in every response — role, org) and what the session keeps for them. */
@@ -40,6 +41,8 @@ declare module 'fastify' {
     stores: BffStores;
     /** The holder's services (services/holder-services.ts). */
     holderServices: HolderServices;
+    /** The shared store of a deployment of many instances (REDIS_URL); null in the embedded default. */
+    redis: RedisConnection | null;
     /** preHandler: 401 unless signed in (and, when given, in one of the roles: 403 otherwise). */
     requireSession: (...roles: Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }

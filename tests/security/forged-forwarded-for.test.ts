@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
 import { ConfigError, loadConfig, parseTrustProxy } from '../../src/bff/config.ts';
 import { openBffDb } from '../../src/bff/store/db.ts';
-import { PENDING_PER_ADDRESS, PENDING_TOTAL, SessionStore } from '../../src/bff/store/sessions.ts';
+import { PENDING_PER_ADDRESS, PENDING_TOTAL } from '../../src/bff/store/sessions.ts';
+import { SqliteSessionStore as SessionStore } from '../../src/bff/store/sessions-sqlite.ts';
 
 // Finding 3: every client's X-Forwarded-For was trusted, so rotating it stepped around the per-IP
 // limits; 3,000 logins in 5.6 s left 3,000 pending-login rows. Now TRUST_PROXY (off by default)
@@ -97,24 +98,24 @@ describe('TRUST_PROXY values', () => {
 describe('pending logins', () => {
   const pending = { state: 's', nonce: 'n', verifier: 'v', returnTo: '/' };
 
-  it('expire, and are capped per address and overall', () => {
+  it('expire, and are capped per address and overall', async () => {
     let now = 1_000_000;
     const db = openBffDb(':memory:');
     const store = new SessionStore(db, { idleSeconds: 60, absoluteSeconds: 600 }, () => now);
-    const first = store.putPending(pending, 600, '203.0.113.1');
-    for (let i = 0; i < 30; i++) store.putPending(pending, 600, '203.0.113.1');
-    expect(store.pendingCount()).toBe(PENDING_PER_ADDRESS);
+    const first = await store.putPending(pending, 600, '203.0.113.1');
+    for (let i = 0; i < 30; i++) await store.putPending(pending, 600, '203.0.113.1');
+    expect(await store.pendingCount()).toBe(PENDING_PER_ADDRESS);
     // The oldest made room; the newest still works.
-    expect(store.takePending(first)).toBeNull();
-    const fresh = store.putPending(pending, 600, '203.0.113.2');
-    expect(store.takePending(fresh)).toEqual(pending);
+    expect(await store.takePending(first)).toBeNull();
+    const fresh = await store.putPending(pending, 600, '203.0.113.2');
+    expect(await store.takePending(fresh)).toEqual(pending);
 
     now += 601_000;
-    store.putPending(pending, 600, '203.0.113.3');
-    expect(store.pendingCount()).toBe(1);
+    await store.putPending(pending, 600, '203.0.113.3');
+    expect(await store.pendingCount()).toBe(1);
 
-    for (let i = 0; i < PENDING_TOTAL + 50; i++) store.putPending(pending, 600, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
-    expect(store.pendingCount()).toBe(PENDING_TOTAL);
+    for (let i = 0; i < PENDING_TOTAL + 50; i++) await store.putPending(pending, 600, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    expect(await store.pendingCount()).toBe(PENDING_TOTAL);
     db.close();
   });
 });

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/bff/config.ts';
 import { openBffDb } from '../../src/bff/store/db.ts';
-import { newOpaqueId, SessionStore } from '../../src/bff/store/sessions.ts';
+import { newOpaqueId } from '../../src/bff/store/sessions.ts';
+import { SqliteSessionStore as SessionStore } from '../../src/bff/store/sessions-sqlite.ts';
 import { BffClient } from '../support/bff-client.ts';
 import { startBffStack } from '../support/bff-stack.ts';
 
@@ -56,7 +57,7 @@ describe('the session store', () => {
   const identity = { sub: 'u1', name: '张三', identityType: '111', identityNum: ZHANGSAN_ID, role: 'citizen' as const };
   const timeouts = { idleSeconds: 600, absoluteSeconds: 3600 };
 
-  it('seals rows written before sealing existed, and still finds their sessions', () => {
+  it('seals rows written before sealing existed, and still finds their sessions', async () => {
     const file = join(dir, 'legacy.sqlite');
     const key = randomBytes(32);
     const old = openBffDb(file, key);
@@ -72,19 +73,19 @@ describe('the session store', () => {
     const store = new SessionStore(db, timeouts);
     const raw = db.prepare('SELECT identity_num, credential, refresh_token FROM sessions').get() as Record<string, string>;
     expect(Object.values(raw).every((v) => v.startsWith('enc1:'))).toBe(true);
-    expect(store.find(cookie)).toMatchObject({ identityNum: ZHANGSAN_ID, credential: 'plain-access-token' });
-    expect(store.secrets(SessionStore.idOf(cookie))).toEqual({ refreshToken: 'plain-refresh', idToken: null });
+    expect(await store.find(cookie)).toMatchObject({ identityNum: ZHANGSAN_ID, credential: 'plain-access-token' });
+    expect(await store.secrets(SessionStore.idOf(cookie))).toEqual({ refreshToken: 'plain-refresh', idToken: null });
     db.close();
   });
 
-  it('ends a session sealed under another key instead of failing the request', () => {
+  it('ends a session sealed under another key instead of failing the request', async () => {
     const file = join(dir, 'rekeyed.sqlite');
     const a = openBffDb(file, randomBytes(32));
-    const { cookieValue } = new SessionStore(a, timeouts).create(identity, { credential: 'tok', credentialExpiresAt: Date.now() + 60_000 });
+    const { cookieValue } = await new SessionStore(a, timeouts).create(identity, { credential: 'tok', credentialExpiresAt: Date.now() + 60_000 });
     a.close();
     const b = openBffDb(file, randomBytes(32));
     const store = new SessionStore(b, timeouts);
-    expect(store.find(cookieValue)).toBeNull();
+    expect(await store.find(cookieValue)).toBeNull();
     expect((b.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n).toBe(0);
     b.close();
   });

@@ -8,8 +8,11 @@ import { CSRF_HEADER, type Role } from '../../contract/bff.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { createIdentityAdapter, type IdentityAdapter } from '../identity/index.ts';
-import { LogoutIndex } from '../identity/logout-index.ts';
-import { SessionStore, type StoredSession } from '../store/sessions.ts';
+import { RedisLogoutIndex, SqliteLogoutIndex, type LogoutIndex } from '../identity/logout-index.ts';
+import { dataCipher } from '../store/db.ts';
+import type { SessionStore, StoredSession } from '../store/sessions.ts';
+import { SqliteSessionStore } from '../store/sessions-sqlite.ts';
+import { RedisSessionStore } from '../store/sessions-redis.ts';
 
 export const SESSION_COOKIE = 'ecert_sid';
 /** Binds a login in progress to the browser that started it (login CSRF). */
@@ -41,7 +44,10 @@ function sameToken(a: string, b: string): boolean {
 }
 
 export async function sessionPlugin(app: FastifyInstance, config: Config): Promise<SessionContext> {
-  const store = new SessionStore(app.bffDb, config.session);
+  // With REDIS_URL every instance shares sessions and logins in progress; without, the SQLite file.
+  const store: SessionStore = app.redis
+    ? new RedisSessionStore(app.redis, dataCipher(app.bffDb), config.session)
+    : new SqliteSessionStore(app.bffDb, config.session);
   const idp = createIdentityAdapter(config, app.log);
   const none = config.session.sameSite === 'none';
   // A third-party (iframe) cookie must be Secure; browsers treat localhost as a secure context.
@@ -59,7 +65,7 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
   const ctx: SessionContext = {
     store,
     idp,
-    logoutIndex: new LogoutIndex(app.bffDb),
+    logoutIndex: app.redis ? new RedisLogoutIndex(app.redis) : new SqliteLogoutIndex(app.bffDb),
     cookieOptions,
     setSessionCookie: (reply, value) => void reply.setCookie(SESSION_COOKIE, value, cookieOptions('/', config.session.absoluteSeconds)),
     clearSessionCookie: (reply) => void reply.clearCookie(SESSION_COOKIE, cookieOptions('/')),
@@ -77,7 +83,7 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
   };
 
   async function refreshCredential(s: StoredSession): Promise<StoredSession | null> {
-    const refreshToken = store.secrets(s.id)?.refreshToken;
+    const refreshToken = (await store.secrets(s.id))?.refreshToken;
     const stillValid = s.credentialExpiresAt > Date.now();
     if (!refreshToken) return stillValid ? s : null;
     let tokens;
@@ -89,7 +95,7 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
       throw err;
     }
     if (!tokens) return null;
-    store.updateTokens(s.id, tokens);
+    await store.updateTokens(s.id, tokens);
     return { ...s, credential: tokens.credential, credentialExpiresAt: tokens.credentialExpiresAt };
   }
 
@@ -101,13 +107,13 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
     if (!isApi && !path.startsWith('/auth/')) return;
 
     const raw = req.cookies[SESSION_COOKIE];
-    let session = raw ? store.find(raw) : null;
+    let session = raw ? await store.find(raw) : null;
     if (raw && !session) ctx.clearSessionCookie(reply);
     if (session && session.credentialExpiresAt - Date.now() < REFRESH_MARGIN_MS) {
       const id = session.id;
       session = await refreshOnce(session);
       if (!session) {
-        store.destroy(id);
+        await store.destroy(id);
         ctx.clearSessionCookie(reply);
         req.log.info('session ended: the identity provider no longer renews its credential');
       }
@@ -126,7 +132,7 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
     }
 
     if (session) {
-      store.touch(session);
+      await store.touch(session);
       req.session = session;
     }
   });
@@ -137,12 +143,10 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
   });
 
   const purge = setInterval(() => {
-    try {
-      const n = store.purgeExpired();
-      if (n > 0) app.log.debug({ sessions: n }, 'expired sessions purged');
-    } catch (err) {
-      app.log.warn({ err }, 'session purge failed');
-    }
+    store.purgeExpired().then(
+      (n) => n > 0 && app.log.debug({ sessions: n }, 'expired sessions purged'),
+      (err: unknown) => app.log.warn({ err }, 'session purge failed'),
+    );
   }, PURGE_INTERVAL_MS);
   purge.unref();
   app.addHook('onClose', async () => clearInterval(purge));

@@ -11,6 +11,7 @@ import { ApiError } from '../errors.ts';
 import { CALLBACK_PATH, LoginFailedError, type LoginErrorCode } from '../identity/index.ts';
 import { LOGIN_COOKIE, type SessionContext } from '../plugins/session.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
+import { rateLimitStore } from '../store/redis-plugin.ts';
 
 /** How long the platform's login page may stay open before the callback is refused. */
 const PENDING_LOGIN_SECONDS = 10 * 60;
@@ -43,6 +44,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
     // Per client IP: login and callback are where a script would hammer the platform through us.
     await scope.register(rateLimit, {
       global: false,
+      ...rateLimitStore(parent),
       errorResponseBuilder: () => new ApiError(429, 'RATE_LIMITED', '登录尝试过于频繁，请稍后再试'),
     });
     // The platform's single-logout POST is a form; nothing else here takes a body.
@@ -70,7 +72,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
         if (err instanceof ApiError && err.statusCode === 503) return refuse(reply, 'provider', { returnTo });
         throw err;
       }
-      reply.setCookie(LOGIN_COOKIE, store.putPending(started.pending, PENDING_LOGIN_SECONDS, req.ip), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
+      reply.setCookie(LOGIN_COOKIE, await store.putPending(started.pending, PENDING_LOGIN_SECONDS, req.ip), ctx.cookieOptions(CALLBACK_PATH, PENDING_LOGIN_SECONDS));
       return reply.redirect(started.url, 303);
     });
 
@@ -89,7 +91,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
       },
     }, async (req, reply) => {
       // Single use, whatever happens next: a replayed callback finds nothing.
-      const pending = store.takePending(req.cookies[LOGIN_COOKIE]);
+      const pending = await store.takePending(req.cookies[LOGIN_COOKIE]);
       reply.clearCookie(LOGIN_COOKIE, ctx.cookieOptions(CALLBACK_PATH));
       if (!pending || !req.query.state || req.query.state !== pending.state) {
         req.log.warn({ pending: Boolean(pending) }, 'login callback refused: unknown or mismatched state');
@@ -112,9 +114,9 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
         throw err;
       }
       // No fixation: whatever session this browser had is gone; the new one has a new id.
-      if (req.session) store.destroy(req.session.id);
-      const { cookieValue, session } = store.create(result.identity, result.tokens);
-      if (result.logoutIndex) ctx.logoutIndex.remember(result.logoutIndex, session.id, session.absoluteExpiresAt);
+      if (req.session) await store.destroy(req.session.id);
+      const { cookieValue, session } = await store.create(result.identity, result.tokens);
+      if (result.logoutIndex) await ctx.logoutIndex.remember(result.logoutIndex, session.id, session.absoluteExpiresAt);
       ctx.setSessionCookie(reply, cookieValue);
       req.log.info({ role: session.role, protocol: idp.protocol }, 'signed in');
       reply.header('cache-control', 'no-store');
@@ -134,8 +136,8 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
       }, async (req, reply) => {
         const index = idp.singleLogoutIndex(req.body);
         if (!index) throw new ApiError(400, 'BAD_REQUEST', '注销请求格式不正确');
-        const sessionId = ctx.logoutIndex.take(index);
-        if (sessionId) store.destroy(sessionId);
+        const sessionId = await ctx.logoutIndex.take(index);
+        if (sessionId) await store.destroy(sessionId);
         req.log.info({ ended: Boolean(sessionId) }, 'single logout from the identity platform');
         return reply.code(200).send(null);
       });
@@ -151,8 +153,8 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
     const afterLogout = `${config.publicOrigin}/login`;
     const session = req.session;
     if (!session) return { redirectTo: '/login' };
-    const secrets = store.secrets(session.id);
-    store.destroy(session.id);
+    const secrets = await store.secrets(session.id);
+    await store.destroy(session.id);
     req.session = null;
     req.log.info('signed out');
     if (secrets?.refreshToken) await idp.revoke(secrets.refreshToken);

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
+import { rateLimitStore, sharedAttemptWindows, sharedHandles } from '../store/redis-plugin.ts';
 import { Type } from 'typebox';
 import { BIZ_NUM_PATTERN, REDEEM_CODE_PATTERN, isValidResidentId } from '../../contract/counter.ts';
 import type { Config } from '../config.ts';
@@ -98,12 +99,13 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     // Only routes that ask for it are limited; the key is the staff member, not the shared window IP.
-    await app.register(rateLimit, { global: false, hook: 'preHandler' });
+    await app.register(rateLimit, { global: false, hook: 'preHandler', ...rateLimitStore(parent) });
     const service = new CounterService({
       upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
       recipient: new CounterRecipientCheck(app.stores.authorisations),
-      counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes),
+      counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes, Date.now, sharedAttemptWindows(parent)),
       audit: app.stores.counterAudit,
+      handles: sharedHandles(parent),
     });
     const staffOnly = app.requireSession('counter_staff');
 

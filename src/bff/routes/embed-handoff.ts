@@ -17,7 +17,8 @@ import { EMBED_SDK_VERSION } from '../../contract/embed.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import type { SessionContext } from '../plugins/session.ts';
-import { EmbedHandoffStore } from '../store/embed-handoffs.ts';
+import { RedisEmbedHandoffStore, SqliteEmbedHandoffStore, type EmbedHandoffStore } from '../store/embed-handoffs.ts';
+import { rateLimitStore } from '../store/redis-plugin.ts';
 import type { StoredSession } from '../store/sessions.ts';
 import { SessionInfoSchema, sessionInfo } from './session.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
@@ -42,13 +43,10 @@ function requireSameOrigin(req: FastifyRequest): void {
 }
 
 async function embedHandoff(parent: FastifyInstance, { config, sessions }: EmbedHandoffOptions): Promise<void> {
-  const handoffs = new EmbedHandoffStore(parent.bffDb);
+  // The popup and the frame may reach different instances: with REDIS_URL the hand-off is in Redis.
+  const handoffs: EmbedHandoffStore = parent.redis ? new RedisEmbedHandoffStore(parent.redis) : new SqliteEmbedHandoffStore(parent.bffDb);
   const purge = setInterval(() => {
-    try {
-      handoffs.purgeExpired();
-    } catch (err) {
-      parent.log.warn({ err }, 'embed hand-off purge failed');
-    }
+    handoffs.purgeExpired().catch((err: unknown) => parent.log.warn({ err }, 'embed hand-off purge failed'));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   parent.addHook('onClose', async () => clearInterval(purge));
@@ -63,6 +61,7 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
   await parent.register(async (scope) => {
     await scope.register(rateLimit, {
       global: false,
+      ...rateLimitStore(parent),
       errorResponseBuilder: () => new ApiError(429, 'RATE_LIMITED', '登录尝试过于频繁，请稍后再试'),
     });
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -79,9 +78,9 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
       requireSameOrigin(req);
       reply.header('cache-control', 'no-store');
       const source = req.session as StoredSession;
-      const secrets = sessions.store.secrets(source.id);
+      const secrets = await sessions.store.secrets(source.id);
       // Moved, not copied: one refresh token must never serve two sessions.
-      const { cookieValue } = sessions.store.create(
+      const { cookieValue } = await sessions.store.create(
         {
           sub: source.sub,
           name: source.name,
@@ -98,10 +97,10 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
           idToken: secrets?.idToken ?? null,
         },
       );
-      sessions.store.destroy(source.id);
+      await sessions.store.destroy(source.id);
       sessions.clearSessionCookie(reply);
       req.session = null;
-      const { code, expiresAt } = handoffs.put(req.body.nonce, cookieValue, HANDOFF_SECONDS);
+      const { code, expiresAt } = await handoffs.put(req.body.nonce, cookieValue, HANDOFF_SECONDS);
       req.log.info('embed sign-in handed off to a frame');
       return { code, expiresAt: new Date(expiresAt).toISOString() };
     });
@@ -117,14 +116,14 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
     }, async (req, reply) => {
       requireSameOrigin(req);
       reply.header('cache-control', 'no-store');
-      const cookieValue = handoffs.take(req.body.code, req.body.secret);
-      const session = cookieValue ? sessions.store.find(cookieValue) : null;
+      const cookieValue = await handoffs.take(req.body.code, req.body.secret);
+      const session = cookieValue ? await sessions.store.find(cookieValue) : null;
       if (!cookieValue || !session) {
         req.log.warn('embed hand-off refused: unknown, expired or mismatched');
         throw handoffFailed();
       }
       // No fixation: whatever session this frame carried is gone.
-      if (req.session && req.session.id !== session.id) sessions.store.destroy(req.session.id);
+      if (req.session && req.session.id !== session.id) await sessions.store.destroy(req.session.id);
       sessions.setSessionCookie(reply, cookieValue);
       req.log.info({ role: session.role }, 'signed in inside a frame');
       return sessionInfo(session);

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
+import { rateLimitStore } from '../store/redis-plugin.ts';
 import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
 import type { HolderServices } from '../services/holder-services.ts';
@@ -23,7 +24,7 @@ const TokenQuery = Type.Object({ license_access_token: Type.String({ minLength: 
 export async function mobileViewRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-    await app.register(rateLimit, { global: false, hook: 'preHandler' });
+    await app.register(rateLimit, { global: false, hook: 'preHandler', ...rateLimitStore(parent) });
 
     app.post('/api/licenses/:licenseCode/mobile-view', {
       preHandler: app.requireSession('citizen'),

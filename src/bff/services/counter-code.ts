@@ -24,13 +24,34 @@ export interface CounterCodeRow {
   expires_at: number;
 }
 
-export class CounterCodes {
+/** A fixed one-minute window of attempts per key: in memory, or with REDIS_URL shared (store/redis-windows.ts). */
+export interface AttemptWindows {
+  /** Counts one attempt; returns the attempts in the key's current window and when it ends (epoch ms). */
+  hit(key: string, now: number): Promise<{ count: number; endsAt: number }>;
+}
+
+const WINDOW_MS = 60_000;
+
+export class MemoryAttemptWindows implements AttemptWindows {
   readonly #windows = new Map<string, { start: number; count: number }>();
 
+  async hit(key: string, now: number): Promise<{ count: number; endsAt: number }> {
+    let w = this.#windows.get(key);
+    if (!w || now - w.start >= WINDOW_MS) {
+      if (this.#windows.size > 10_000) this.#windows.clear();
+      this.#windows.set(key, (w = { start: now, count: 0 }));
+    }
+    w.count += 1;
+    return { count: w.count, endsAt: w.start + WINDOW_MS };
+  }
+}
+
+export class CounterCodes {
   constructor(
     private readonly cipher: DataCipher,
     private readonly store: LiveCodeStore,
     private readonly clock: () => number = Date.now,
+    private readonly windows: AttemptWindows = new MemoryAttemptWindows(),
   ) {}
 
   /** The 17 digits for a usage code. A 256-bit MAC reduced mod 10^16: the bias is below 2^-200. */
@@ -49,7 +70,7 @@ export class CounterCodes {
 
   /** The usage code behind a typed counter code, among the live codes of `orgCode` only. */
   async resolve(staff: string, orgCode: string, code: string): Promise<string> {
-    this.#count(staff);
+    await this.#count(staff);
     const now = this.clock();
     const wanted = Buffer.from(code);
     for (const live of await this.store.liveOfOrg(orgCode, now, COUNTER_CODE_MAX_LIVE_PER_ORG)) {
@@ -60,17 +81,11 @@ export class CounterCodes {
     throw new ApiError(409, 'CODE_NOT_REDEEMABLE', '数字码无效或已失效：请核对数字，或请持证人刷新用证码后重新出示');
   }
 
-  #count(staff: string): void {
+  async #count(staff: string): Promise<void> {
     const now = this.clock();
-    const w = this.#windows.get(staff);
-    if (!w || now - w.start >= 60_000) {
-      if (this.#windows.size > 10_000) this.#windows.clear();
-      this.#windows.set(staff, { start: now, count: 1 });
-      return;
-    }
-    w.count += 1;
+    const w = await this.windows.hit(`counter-code:${staff}`, now);
     if (w.count > COUNTER_CODE_PER_STAFF_PER_MINUTE) {
-      const wait = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
+      const wait = Math.max(1, Math.ceil((w.endsAt - now) / 1000));
       throw new ApiError(429, 'RATE_LIMITED', `输入数字码过于频繁：每位工作人员每分钟最多 ${COUNTER_CODE_PER_STAFF_PER_MINUTE} 次，请 ${wait} 秒后再试`);
     }
   }

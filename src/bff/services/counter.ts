@@ -23,6 +23,7 @@ import type { UpstreamClient } from '../upstream/client.ts';
 import type { CounterRecipientCheck } from './counter-recipient.ts';
 import type { CounterCodes } from './counter-code.ts';
 import { auditEntry, type CounterAuditStore } from '../store/counter-audit.ts';
+import { MemoryHandleStore, type HandleStore } from '../store/handles.ts';
 import { readTypedCode } from '../../contract/counter-code.ts';
 import { UpstreamError, UpstreamUnavailableError } from '../upstream/errors.ts';
 import { refusal } from './counter-refusals.ts';
@@ -32,7 +33,6 @@ type ItemWithKeys = CounterServiceItem & { dataItemKeys?: Record<string, string[
 const REFERENCE_TTL_MS = 10 * 60_000;
 /** By-function codes live 24 h upstream; a handle only as long as a counter visit reasonably takes. */
 const HANDLE_TTL_MS = 30 * 60_000;
-const MAX_HANDLES = 10_000;
 export const BY_FUNCTION_PAGE_SIZE = 10;
 
 export interface CounterServiceOptions {
@@ -46,14 +46,8 @@ export interface CounterServiceOptions {
   counterCodes?: CounterCodes;
   /** Where each counter call is recorded (issue 13): who, which code (hashed), which case, the outcome. */
   audit?: CounterAuditStore;
-}
-
-interface Handle {
-  authCode: string;
-  staff: string;
-  bizNum: string;
-  serviceItemCode: string;
-  expiresAt: number;
+  /** Where by-function handles live (store/handles.ts): Redis with many instances; memory by default. */
+  handles?: HandleStore;
 }
 
 interface Cached<T> {
@@ -79,7 +73,7 @@ export class CounterService {
   readonly #up: UpstreamClient;
   readonly #opts: CounterServiceOptions;
   readonly #now: () => number;
-  readonly #handles = new Map<string, Handle>();
+  readonly #handles: HandleStore;
   readonly #items = new Map<string, Cached<ItemWithKeys[]>>();
   readonly #catalogue = new Map<string, Cached<CatalogueEntry>>();
   #system: Cached<CurrentUser> | null = null;
@@ -88,6 +82,7 @@ export class CounterService {
     this.#opts = opts;
     this.#up = opts.upstream;
     this.#now = opts.clock ?? Date.now;
+    this.#handles = opts.handles ?? new MemoryHandleStore();
   }
 
   #cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
@@ -164,8 +159,8 @@ export class CounterService {
     const authCode = await this.#fromCounterCode(staff, req.authCode);
     await this.#opts.recipient?.check(authCode, this.#orgCode(staff), item);
     if (!authCode.startsWith(BY_FUNCTION_HANDLE_PREFIX)) return { authCode, byFunction: false };
-    const h = this.#handles.get(authCode);
-    if (!h || h.expiresAt <= this.#now() || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
+    const h = await this.#handles.get(authCode, this.#now());
+    if (!h || h.staff !== staff.sub || h.bizNum !== req.bizNum || h.serviceItemCode !== req.serviceItemCode) {
       throw new ApiError(410, 'CODE_NOT_REDEEMABLE', '查询结果已失效或不属于当前办件，请重新按证件号码查询');
     }
     return { authCode: h.authCode, byFunction: true };
@@ -184,15 +179,9 @@ export class CounterService {
     return this.#opts.counterCodes.resolve(staff.sub, this.#orgCode(staff), typed.code);
   }
 
-  #remember(authCode: string, staff: HolderSession, c: { bizNum: string; serviceItemCode: string }): string {
-    const now = this.#now();
-    if (this.#handles.size >= MAX_HANDLES) {
-      for (const [k, v] of this.#handles) if (v.expiresAt <= now) this.#handles.delete(k);
-      // Still full: drop the oldest (Map keeps insertion order).
-      while (this.#handles.size >= MAX_HANDLES) this.#handles.delete(this.#handles.keys().next().value as string);
-    }
+  async #remember(authCode: string, staff: HolderSession, c: { bizNum: string; serviceItemCode: string }): Promise<string> {
     const handle = BY_FUNCTION_HANDLE_PREFIX + randomBytes(18).toString('base64url');
-    this.#handles.set(handle, { authCode, staff: staff.sub, bizNum: c.bizNum, serviceItemCode: c.serviceItemCode, expiresAt: now + HANDLE_TTL_MS });
+    await this.#handles.put(handle, { authCode, staff: staff.sub, bizNum: c.bizNum, serviceItemCode: c.serviceItemCode, expiresAt: this.#now() + HANDLE_TTL_MS });
     return handle;
   }
 
@@ -344,12 +333,12 @@ export class CounterService {
       throw refusal(err);
     }
     const now = this.#now();
-    const items = result.licenses.flatMap((rec, i) => {
+    const found = await Promise.all(result.licenses.map(async (rec, i) => {
       const code = result.authCodes[i];
       if (!code) return [];
       const { state } = licenseState(rec, now);
       return [{
-        handle: this.#remember(code, staff, req),
+        handle: await this.#remember(code, staff, req),
         licenseCode: rec.license_code,
         name: rec.name,
         holderName: rec.holder_name,
@@ -357,7 +346,8 @@ export class CounterService {
         expiryDate: rec.expiry_date,
         state,
       }];
-    });
+    }));
+    const items = found.flat();
     this.#audit('counter.by_function', staff, req, { outcome: 'ok', found: result.totalCount });
     return { items, totalCount: result.totalCount, page: req.page, pageSize: BY_FUNCTION_PAGE_SIZE };
   }

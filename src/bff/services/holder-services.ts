@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceCapabilities } from '../../contract/bff.ts';
 import type { Config } from '../config.ts';
 import { dataCipher } from '../store/db.ts';
+import { sharedAttemptWindows } from '../store/redis-plugin.ts';
 import { CounterCodes } from './counter-code.ts';
 import { HistoryService } from './authorisation-history.ts';
 import { AuthorisationService } from './authorisations.ts';
@@ -15,6 +16,9 @@ import type { Clock } from './authorisations-expiry.ts';
 import { HolderService } from './holder.ts';
 import { MobileViewService } from './mobile-view.ts';
 import { StatusHub, UpstreamEventFeed } from './status-feed.ts';
+import { AuthorisationStoreCursor } from '../store/feed-cursor.ts';
+import { RedisStatusFanout } from '../store/redis-fanout.ts';
+import { FeedLease } from '../store/redis-lease.ts';
 
 /** A claim older than any request can take (upstream timeouts, the claim wait) is a dead instance's leftover. */
 const LEFTOVER_AFTER_MS = 120_000;
@@ -41,36 +45,47 @@ export function createHolderServices(app: FastifyInstance, config: Config, clock
   const caps = app.upstreamCapabilities;
   const store = app.stores.authorisations;
   const holder = new HolderService({ upstream: app.upstream, counterUpstream: app.counterUpstream, capabilities: caps, config, log, now: clock?.now });
-  const hub = new StatusHub();
+  // With REDIS_URL: live status fans out through Redis, and one instance per deployment, the lease
+  // holder, reads the upstream feed from the cursor they share (beside the records in PostgreSQL).
+  const redis = app.redis;
+  const hub = new StatusHub(redis ? new RedisStatusFanout(redis, log) : undefined);
   let authorisations: AuthorisationService | null = null;
+  let followFeed = (): void => undefined;
+  const lease = redis
+    ? new FeedLease(redis, { log, onAcquire: () => followFeed(), onLose: () => followFeed() })
+    : null;
   const feed = new UpstreamEventFeed({
-    upstream: app.upstream, store, log,
+    upstream: app.upstream, log,
+    cursor: new AuthorisationStoreCursor(store),
+    ...(lease ? { sharedHealth: { report: (ok: boolean) => lease.reportHealth(ok), healthy: () => lease.feedHealthy() } } : {}),
     onEvents: (events) => authorisations?.applyEvents(events),
     onAbsent: () => caps.markAbsent('events'),
   });
   authorisations = new AuthorisationService({
     store, holder, upstream: app.upstream, capabilities: caps, hub, feed, config, log, clock,
-    counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes, clock?.now),
+    counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes, clock?.now, sharedAttemptWindows(app)),
     // Many instances share the records: only a claim no live request can still hold is a leftover.
     ...(app.stores.engine === 'postgres' ? { leftoversBefore: (now: number) => now - LEFTOVER_AFTER_MS } : {}),
   });
   const service = authorisations;
   const mobileView = new MobileViewService(holder, app.upstream, caps, config);
   let listening = false;
-  const followFeed = (): void => {
+  followFeed = (): void => {
     if (!listening) return;
-    if (caps.has('events')) feed.start();
+    if (caps.has('events') && (lease?.held ?? true)) feed.start();
     else void feed.stop();
   };
   caps.onChange(followFeed);
   app.addHook('onListen', async () => {
     listening = true;
+    lease?.start();
     followFeed();
   });
   app.addHook('preClose', async () => {
     listening = false;
     hub.endAll();
     await Promise.all([feed.stop(), service.close()]);
+    await lease?.stop();
   });
   return {
     holder, authorisations: service, history: new HistoryService(store, service, caps, config.upstream.holder.appKey), mobileView, hub, feed,

@@ -1,19 +1,35 @@
-// Live status of usage codes. One long poll per BFF instance on the upstream's events feed
-// (spec 6.6 "Redemption feed") learns of redemptions and revocations of the codes the holder app
-// minted; an in-process hub hands each change to the pages (SSE) watching that authorisation.
+// Live status of usage codes. One long poll on the upstream's events feed (spec 6.6 "Redemption
+// feed") learns of redemptions and revocations of the codes the holder app minted; a hub hands
+// each change to the pages (SSE) watching that authorisation. One instance: the poll and the hub
+// are in-process. Many (REDIS_URL): the instance holding the feed lease polls (store/redis-lease.ts),
+// and the hub publishes through Redis so every instance delivers to the streams it holds.
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuthorisationStatusEvent } from '../../contract/bff.ts';
 import type { AuthCodeEvent } from '../../contract/upstream.ts';
-import type { AuthorisationStore } from '../store/authorisations.ts';
+import type { FeedCursorStore } from '../store/feed-cursor.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import { UpstreamAbsentError } from '../upstream/errors.ts';
 
 export type StatusListener = (event: AuthorisationStatusEvent) => void;
 
-/** In-process pub/sub keyed by authorisation id, plus the open streams to end at shutdown. */
+/** Carries published events to every instance's hub, this one's included (store/redis-fanout.ts). */
+export interface StatusFanout {
+  /** Sends `event` to every instance; resolves false when it could not (then only this instance delivers). */
+  publish(event: AuthorisationStatusEvent): Promise<boolean>;
+  /** Calls `deliver` with every event any instance published. */
+  listen(deliver: (event: AuthorisationStatusEvent) => void): void;
+}
+
+/** Pub/sub keyed by authorisation id, plus the open streams to end at shutdown. */
 export class StatusHub {
   readonly #listeners = new Map<string, Set<StatusListener>>();
   readonly #streams = new Set<() => void>();
+  readonly #fanout: StatusFanout | null;
+
+  constructor(fanout?: StatusFanout) {
+    this.#fanout = fanout ?? null;
+    fanout?.listen((event) => this.deliver(event));
+  }
 
   subscribe(id: string, listener: StatusListener): () => void {
     let set = this.#listeners.get(id);
@@ -25,7 +41,15 @@ export class StatusHub {
     };
   }
 
+  /** Tells every watching page, on every instance when there is a fan-out. */
   publish(event: AuthorisationStatusEvent): void {
+    if (!this.#fanout) return this.deliver(event);
+    // Redis unreachable: the streams on this instance still hear it.
+    void this.#fanout.publish(event).then((sent) => sent || this.deliver(event));
+  }
+
+  /** Hands `event` to the streams on this instance that watch its authorisation. */
+  deliver(event: AuthorisationStatusEvent): void {
     for (const listener of [...(this.#listeners.get(event.id) ?? [])]) {
       try {
         listener(event);
@@ -51,18 +75,24 @@ export class StatusHub {
   }
 }
 
-const FEED = 'license/auth_code/events';
+export const FEED = 'license/auth_code/events';
 /** Short enough that live status resumes within 5 s of the upstream's return (issue 10). */
 const MAX_BACKOFF_MS = 3_000;
 
 export interface EventFeedOptions {
   upstream: UpstreamClient;
-  store: AuthorisationStore;
+  /** Where the cursor is kept: the authorisation store by default, shared by every instance with REDIS_URL. */
+  cursor: FeedCursorStore;
   log: FastifyBaseLogger;
   /** Applies a batch of events; called in feed order. */
   onEvents: (events: AuthCodeEvent[]) => void | Promise<void>;
   /** The upstream answered as if it had no feed (the extension is gone): the loop ends. */
   onAbsent?: () => void;
+  /**
+   * The feed's health as every instance sees it (the lease holder's polls), when another
+   * instance may be the one polling; by default this instance's own loop.
+   */
+  sharedHealth?: { report(healthy: boolean): void; healthy(): boolean };
   /** Seconds the upstream may hold each poll open (at most 30). */
   waitSeconds?: number;
   now?: () => number;
@@ -93,7 +123,12 @@ export class UpstreamEventFeed {
 
   /** True while the last poll succeeded: pages can trust pushed status without asking upstream. */
   get healthy(): boolean {
-    return this.#healthy;
+    return this.#o.sharedHealth ? this.#o.sharedHealth.healthy() : this.#healthy;
+  }
+
+  #setHealthy(healthy: boolean): void {
+    this.#healthy = healthy;
+    this.#o.sharedHealth?.report(healthy);
   }
 
   start(): void {
@@ -112,33 +147,33 @@ export class UpstreamEventFeed {
   }
 
   async #loop(signal: AbortSignal): Promise<void> {
-    const { upstream, store, log, onEvents } = this.#o;
+    const { upstream, cursor, log, onEvents } = this.#o;
     const now = this.#o.now ?? Date.now;
     const wait = this.#o.waitSeconds ?? 25;
     let failures = 0;
     while (!signal.aborted) {
       const started = now();
       try {
-        const since = await store.cursor(FEED);
+        const since = await cursor.get(FEED);
         const result = await upstream.events(since, wait, { signal });
         if (signal.aborted) break;
         if (result.events.length > 0) await onEvents(result.events);
-        if (result.next && result.next !== since) await store.saveCursor(FEED, result.next, now());
+        if (result.next && result.next !== since) await cursor.save(FEED, result.next, now());
         if (failures > 0) log.info({ failures }, 'upstream events feed recovered');
         failures = 0;
-        this.#healthy = true;
+        this.#setHealthy(true);
         // An upstream that ignores `wait` must not turn this into a busy loop.
         if (result.events.length === 0 && now() - started < 200) await pause(1000, signal);
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof UpstreamAbsentError) {
           // Not an outage: this upstream has no feed. Stop asking; capabilities say why, once.
-          this.#healthy = false;
+          this.#setHealthy(false);
           this.#o.onAbsent?.();
           break;
         }
         failures += 1;
-        this.#healthy = false;
+        this.#setHealthy(false);
         // One warning per outage; the retries stay quiet until it recovers.
         if (failures === 1) log.warn({ err }, 'upstream events feed failed; retrying with backoff');
         else log.debug({ failures }, 'upstream events feed still failing');

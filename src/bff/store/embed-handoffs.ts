@@ -6,6 +6,7 @@
 // to the frame by postMessage, and without the frame's secret whose SHA-256 is the row's nonce.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { migrate, type BffDb, type Migration } from './db.ts';
+import { KEY_PREFIX, viaRedis, type RedisConnection } from './redis.ts';
 
 export const EMBED_HANDOFF_MIGRATIONS: readonly Migration[] = [
   {
@@ -54,7 +55,23 @@ function sameText(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-export class EmbedHandoffStore {
+/** Where hand-offs wait between the popup and the frame (which may reach different instances). */
+export interface EmbedHandoffStore {
+  /** Keeps `cookieValue` for the frame that holds the secret behind `nonce`; returns the one-time code. */
+  put(nonce: string, cookieValue: string, ttlSeconds: number): Promise<{ code: string; expiresAt: number }>;
+  /** Single use: the hand-off is gone after this whatever the outcome. The cookie value, or null. */
+  take(code: string, secret: string): Promise<string | null>;
+  purgeExpired(): Promise<number>;
+}
+
+const codeHash = (code: string): string => sha256(code).toString('hex');
+
+function opened(code: string, secret: string, found: { nonce: string; sealed: string } | undefined | null): string | null {
+  if (!found || !sameText(found.nonce, nonceOf(secret))) return null;
+  return unseal(code, found.sealed);
+}
+
+export class SqliteEmbedHandoffStore implements EmbedHandoffStore {
   readonly #now: () => number;
   readonly #q;
 
@@ -69,23 +86,43 @@ export class EmbedHandoffStore {
     };
   }
 
-  /** Keeps `cookieValue` for the frame that holds the secret behind `nonce`; returns the one-time code. */
-  put(nonce: string, cookieValue: string, ttlSeconds: number): { code: string; expiresAt: number } {
+  async put(nonce: string, cookieValue: string, ttlSeconds: number): Promise<{ code: string; expiresAt: number }> {
     const code = randomBytes(32).toString('base64url');
     const expiresAt = this.#now() + ttlSeconds * 1000;
-    this.#q.put.run(sha256(code).toString('hex'), nonce, seal(code, cookieValue), expiresAt);
+    this.#q.put.run(codeHash(code), nonce, seal(code, cookieValue), expiresAt);
     return { code, expiresAt };
   }
 
-  /** Single use: the row is gone after this whatever the outcome. The cookie value, or null. */
-  take(code: string, secret: string): string | null {
-    const row = this.#q.take.get(sha256(code).toString('hex'));
-    if (!row || row.expires_at <= this.#now()) return null;
-    if (!sameText(row.nonce, nonceOf(secret))) return null;
-    return unseal(code, row.sealed);
+  async take(code: string, secret: string): Promise<string | null> {
+    const row = this.#q.take.get(codeHash(code));
+    return opened(code, secret, row && row.expires_at > this.#now() ? row : null);
   }
 
-  purgeExpired(): number {
+  async purgeExpired(): Promise<number> {
     return this.#q.purge.run(this.#now()).changes;
+  }
+}
+
+const HANDOFF = `${KEY_PREFIX}handoff:`;
+
+/** With REDIS_URL: one key per hand-off, gone at its expiry or at its first use. */
+export class RedisEmbedHandoffStore implements EmbedHandoffStore {
+  constructor(private readonly redis: RedisConnection, private readonly now: () => number = Date.now) {}
+
+  async put(nonce: string, cookieValue: string, ttlSeconds: number): Promise<{ code: string; expiresAt: number }> {
+    const code = randomBytes(32).toString('base64url');
+    const expiresAt = this.now() + ttlSeconds * 1000;
+    const value = JSON.stringify({ nonce, sealed: seal(code, cookieValue) });
+    await viaRedis(() => this.redis.client.set(HANDOFF + codeHash(code), value, 'PXAT', expiresAt));
+    return { code, expiresAt };
+  }
+
+  async take(code: string, secret: string): Promise<string | null> {
+    const raw = await viaRedis(() => this.redis.client.getdel(HANDOFF + codeHash(code)));
+    return opened(code, secret, raw ? JSON.parse(raw) as { nonce: string; sealed: string } : null);
+  }
+
+  async purgeExpired(): Promise<number> {
+    return 0;
   }
 }

@@ -1,62 +1,16 @@
-// Server-side holder sessions. The browser holds only an opaque random id; the table keys on its
-// SHA-256, so neither a copy of the database nor a log line can be replayed as a cookie. Tokens,
-// names and identity numbers are sealed (AES-256-GCM, store/crypto.ts) in the columns SEALED names.
+// Server-side holder sessions and logins in progress, behind one interface with two homes: the
+// BFF's SQLite file (sessions-sqlite.ts, the embedded default) and Redis (sessions-redis.ts, with
+// REDIS_URL, shared by every instance). The browser holds only an opaque random id; the stores key
+// on its SHA-256, so neither a copy of the store nor a log line can be replayed as a cookie.
+// Tokens, names and identity numbers are sealed (AES-256-GCM, store/crypto.ts) in the fields SEALED names.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../../contract/bff.ts';
 import type { HolderSession } from '../fastify.d.ts';
-import { dataCipher, migrate, type BffDb, type Migration } from './db.ts';
 import { DataCipher } from './crypto.ts';
-
-export const SESSION_MIGRATIONS: readonly Migration[] = [
-  {
-    id: 'sessions-001',
-    sql: `
-      CREATE TABLE sessions (
-        id TEXT PRIMARY KEY,
-        sub TEXT NOT NULL,
-        name TEXT NOT NULL,
-        identity_type TEXT NOT NULL,
-        identity_num TEXT NOT NULL,
-        role TEXT NOT NULL,
-        org_name TEXT,
-        org_code TEXT,
-        credential TEXT NOT NULL,
-        credential_expires_at INTEGER NOT NULL,
-        refresh_token TEXT,
-        id_token TEXT,
-        csrf_token TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        last_seen_at INTEGER NOT NULL,
-        idle_expires_at INTEGER NOT NULL,
-        absolute_expires_at INTEGER NOT NULL
-      );
-      CREATE INDEX sessions_idle ON sessions (idle_expires_at);
-      CREATE INDEX sessions_sub ON sessions (sub);
-      CREATE TABLE pending_logins (
-        id TEXT PRIMARY KEY,
-        state TEXT NOT NULL,
-        nonce TEXT NOT NULL,
-        verifier TEXT NOT NULL,
-        return_to TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
-      );
-    `,
-  },
-  {
-    // Pending logins are capped per client address and overall (issue 10, finding 3); the address
-    // is kept only as a hash, and only for as long as the login may take.
-    id: 'sessions-002',
-    sql: `
-      ALTER TABLE pending_logins ADD COLUMN client_key TEXT;
-      CREATE INDEX pending_logins_client ON pending_logins (client_key, expires_at);
-      CREATE INDEX pending_logins_expiry ON pending_logins (expires_at);
-    `,
-  },
-];
 
 /** Logins in progress one client address may hold; starting another drops its oldest. */
 export const PENDING_PER_ADDRESS = 20;
-/** Logins in progress overall; past this the oldest goes, so the table cannot grow without bound. */
+/** Logins in progress overall; past this the oldest go, so the store cannot grow without bound. */
 export const PENDING_TOTAL = 10_000;
 
 export interface SessionIdentity {
@@ -81,7 +35,72 @@ export interface SessionTokens {
 /** A session record as the routes see it. */
 export type StoredSession = HolderSession;
 
-interface Row {
+export interface PendingLogin {
+  state: string;
+  nonce: string;
+  verifier: string;
+  returnTo: string;
+}
+
+export interface SessionTimeouts {
+  idleSeconds: number;
+  absoluteSeconds: number;
+}
+
+/** Where sessions and pending logins live. Every call may wait on the network (Redis). */
+export interface SessionStore {
+  /** A new session; returns the cookie value, which is stored nowhere. */
+  create(identity: SessionIdentity, tokens: SessionTokens): Promise<{ cookieValue: string; session: StoredSession }>;
+  /** The live session behind a cookie value, or null (unknown, malformed or expired). */
+  find(cookieValue: string | undefined): Promise<StoredSession | null>;
+  /**
+   * Slides the idle timeout (never past the absolute one), updating `session` in place. Written
+   * only when the deadline moves by more than TOUCH_STEP: not a write on every request.
+   */
+  touch(session: StoredSession): Promise<void>;
+  updateTokens(id: string, tokens: SessionTokens): Promise<void>;
+  /** The refresh and ID tokens, which never leave this store except toward the provider. */
+  secrets(id: string): Promise<{ refreshToken: string | null; idToken: string | null } | null>;
+  destroy(id: string): Promise<void>;
+  /** Deletes expired sessions and abandoned logins (Redis lets them expire by themselves). */
+  purgeExpired(): Promise<number>;
+  /**
+   * Stores a login in progress; returns the cookie value that binds it to this browser. Past
+   * PENDING_PER_ADDRESS for `clientAddress` (req.ip) or PENDING_TOTAL overall, the oldest make room.
+   */
+  putPending(pending: PendingLogin, ttlSeconds: number, clientAddress?: string): Promise<string>;
+  /** How many logins are in progress. */
+  pendingCount(): Promise<number>;
+  /** Single use: the pending login is gone after this, whatever the callback turns out to be. */
+  takePending(cookieValue: string | undefined): Promise<PendingLogin | null>;
+}
+
+/** 256 bits, base64url: the session cookie and the pending-login cookie values. */
+export const newOpaqueId = (): string => randomBytes(32).toString('base64url');
+const OPAQUE_ID = /^[A-Za-z0-9_-]{43}$/;
+export const isOpaqueId = (value: string | undefined): value is string => value !== undefined && OPAQUE_ID.test(value);
+export const digest = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** The id a cookie value stands for; it is what `HolderSession.id` holds. */
+export const sessionIdOf = (cookieValue: string): string => digest(cookieValue);
+/** The per-address key of the pending-login cap: a hash, kept only as long as the login may take. */
+export const pendingClientKey = (address: string | undefined): string | null => (address ? digest(`pending-login:${address}`) : null);
+
+/** The deadline must move by at least this much before touch() writes (issue 11: no write per request). */
+export const touchStep = (idleMs: number): number => Math.min(60_000, Math.floor(idleMs / 10));
+
+/** The new idle deadline if it is worth a write, else null. Updates nothing. */
+export function touchDue(session: StoredSession, now: number, idleMs: number): number | null {
+  const idle = Math.min(now + idleMs, session.absoluteExpiresAt);
+  return idle - session.idleExpiresAt > touchStep(idleMs) ? idle : null;
+}
+
+/** Fields kept sealed at rest; each value is bound to its field name. */
+export const SEALED = ['name', 'identity_num', 'credential', 'refresh_token', 'id_token'] as const;
+export const SEALED_PENDING = ['state', 'nonce', 'verifier'] as const;
+
+/** A session as both stores keep it (SQLite columns, Redis hash fields). */
+export interface SessionRow {
   id: string;
   sub: string;
   name: string;
@@ -101,23 +120,35 @@ interface Row {
   absolute_expires_at: number;
 }
 
-export interface PendingLogin {
-  state: string;
-  nonce: string;
-  verifier: string;
-  returnTo: string;
+/** The row of a new session (not yet sealed) and the cookie value that names it. */
+export function newSessionRow(identity: SessionIdentity, tokens: SessionTokens, now: number, t: SessionTimeouts): { cookieValue: string; row: SessionRow } {
+  const cookieValue = newOpaqueId();
+  const absolute = now + t.absoluteSeconds * 1000;
+  return {
+    cookieValue,
+    row: {
+      id: sessionIdOf(cookieValue),
+      sub: identity.sub,
+      name: identity.name,
+      identity_type: identity.identityType,
+      identity_num: identity.identityNum,
+      role: identity.role,
+      org_name: identity.orgName ?? null,
+      org_code: identity.orgCode ?? null,
+      credential: tokens.credential,
+      credential_expires_at: tokens.credentialExpiresAt,
+      refresh_token: tokens.refreshToken ?? null,
+      id_token: tokens.idToken ?? null,
+      csrf_token: randomBytes(32).toString('base64url'),
+      created_at: now,
+      last_seen_at: now,
+      idle_expires_at: Math.min(now + t.idleSeconds * 1000, absolute),
+      absolute_expires_at: absolute,
+    },
+  };
 }
 
-/** 256 bits, base64url: the session cookie and the pending-login cookie values. */
-export const newOpaqueId = (): string => randomBytes(32).toString('base64url');
-const OPAQUE_ID = /^[A-Za-z0-9_-]{43}$/;
-const digest = (value: string): string => createHash('sha256').update(value).digest('hex');
-
-/** Columns kept sealed at rest; each value is bound to its column. */
-const SEALED = ['name', 'identity_num', 'credential', 'refresh_token', 'id_token'] as const;
-const SEALED_PENDING = ['state', 'nonce', 'verifier'] as const;
-
-function toSession(r: Row): StoredSession {
+export function toSession(r: SessionRow): StoredSession {
   return {
     id: r.id,
     sub: r.sub,
@@ -137,225 +168,22 @@ function toSession(r: Row): StoredSession {
   };
 }
 
-export interface SessionTimeouts {
-  idleSeconds: number;
-  absoluteSeconds: number;
+/** A copy of `row` with the named fields sealed (values already sealed, and nulls, left as they are). */
+export function sealFields<T extends object>(cipher: DataCipher, row: T, fields: readonly string[]): T {
+  const out = { ...row } as Record<string, unknown>;
+  for (const c of fields) {
+    const v = out[c];
+    if (typeof v === 'string' && !DataCipher.isSealed(v)) out[c] = cipher.seal(v, c);
+  }
+  return out as T;
 }
 
-export class SessionStore {
-  readonly #idleMs: number;
-  readonly #absoluteMs: number;
-  readonly #now: () => number;
-  readonly #q;
-  readonly #db: BffDb;
-  readonly #cipher: DataCipher;
-
-  constructor(db: BffDb, timeouts: SessionTimeouts, now: () => number = Date.now) {
-    migrate(db, SESSION_MIGRATIONS);
-    this.#db = db;
-    this.#cipher = dataCipher(db);
-    this.#idleMs = timeouts.idleSeconds * 1000;
-    this.#absoluteMs = timeouts.absoluteSeconds * 1000;
-    this.#now = now;
-    this.#q = {
-      insert: db.prepare(`INSERT INTO sessions (id, sub, name, identity_type, identity_num, role, org_name, org_code,
-        credential, credential_expires_at, refresh_token, id_token, csrf_token, created_at, last_seen_at, idle_expires_at, absolute_expires_at)
-        VALUES (@id, @sub, @name, @identity_type, @identity_num, @role, @org_name, @org_code,
-        @credential, @credential_expires_at, @refresh_token, @id_token, @csrf_token, @created_at, @last_seen_at, @idle_expires_at, @absolute_expires_at)`),
-      find: db.prepare<[string], Row>('SELECT * FROM sessions WHERE id = ?'),
-      touch: db.prepare('UPDATE sessions SET last_seen_at = ?, idle_expires_at = min(?, absolute_expires_at) WHERE id = ?'),
-      tokens: db.prepare(`UPDATE sessions SET credential = @credential, credential_expires_at = @credential_expires_at,
-        refresh_token = coalesce(@refresh_token, refresh_token), id_token = coalesce(@id_token, id_token) WHERE id = @id`),
-      secrets: db.prepare<[string], { refresh_token: string | null; id_token: string | null }>('SELECT refresh_token, id_token FROM sessions WHERE id = ?'),
-      destroy: db.prepare('DELETE FROM sessions WHERE id = ?'),
-      purge: db.prepare('DELETE FROM sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ?'),
-      putPending: db.prepare('INSERT INTO pending_logins (id, state, nonce, verifier, return_to, expires_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      pendingOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM pending_logins WHERE client_key = ?'),
-      pendingTotal: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pending_logins'),
-      // An upper bound on the count in O(log n): rows are only ever appended, so ids span at least as many.
-      pendingSpan: db.prepare<[], { n: number }>('SELECT coalesce(max(rowid) - min(rowid) + 1, 0) AS n FROM pending_logins'),
-      dropOldestOf: db.prepare(`DELETE FROM pending_logins WHERE id IN
-        (SELECT id FROM pending_logins WHERE client_key = ? ORDER BY expires_at LIMIT ?)`),
-      dropOldest: db.prepare('DELETE FROM pending_logins WHERE id IN (SELECT id FROM pending_logins ORDER BY expires_at LIMIT ?)'),
-      takePending: db.prepare<[string], { state: string; nonce: string; verifier: string; return_to: string; expires_at: number }>(
-        'DELETE FROM pending_logins WHERE id = ? RETURNING state, nonce, verifier, return_to, expires_at'),
-      purgePending: db.prepare('DELETE FROM pending_logins WHERE expires_at <= ?'),
-    };
-    this.#sealLegacyRows();
+/** A copy of `row` with the named fields opened; throws when a value does not open (another key, tampering). */
+export function openFields<T extends object>(cipher: DataCipher, row: T, fields: readonly string[]): T {
+  const out = { ...row } as Record<string, unknown>;
+  for (const c of fields) {
+    const v = out[c];
+    if (typeof v === 'string') out[c] = cipher.open(v, c);
   }
-
-  /** A copy of `row` with the named columns sealed (values already sealed, and nulls, left as they are). */
-  #seal<T extends object>(row: T, columns: readonly string[]): T {
-    const out = { ...row } as Record<string, unknown>;
-    for (const c of columns) {
-      const v = out[c];
-      if (typeof v === 'string' && !DataCipher.isSealed(v)) out[c] = this.#cipher.seal(v, c);
-    }
-    return out as T;
-  }
-
-  /** A copy of `row` with the named columns opened; throws when a value does not open (another key, tampering). */
-  #open<T extends object>(row: T, columns: readonly string[]): T {
-    const out = { ...row } as Record<string, unknown>;
-    for (const c of columns) {
-      const v = out[c];
-      if (typeof v === 'string') out[c] = this.#cipher.open(v, c);
-    }
-    return out as T;
-  }
-
-  /** Rows written before sealing existed are sealed once, at start-up. */
-  #sealLegacyRows(): void {
-    const db = this.#db;
-    const sessions = db.prepare<[], Row>("SELECT * FROM sessions WHERE credential NOT LIKE 'enc1:%'").all();
-    const pending = db.prepare<[], { id: string; state: string; nonce: string; verifier: string }>(
-      "SELECT id, state, nonce, verifier FROM pending_logins WHERE verifier NOT LIKE 'enc1:%'").all();
-    if (sessions.length === 0 && pending.length === 0) return;
-    const updateSession = db.prepare(`UPDATE sessions SET name = @name, identity_num = @identity_num, credential = @credential,
-      refresh_token = @refresh_token, id_token = @id_token WHERE id = @id`);
-    const updatePending = db.prepare('UPDATE pending_logins SET state = @state, nonce = @nonce, verifier = @verifier WHERE id = @id');
-    db.transaction(() => {
-      for (const r of sessions) updateSession.run(this.#seal(r, SEALED));
-      for (const r of pending) updatePending.run(this.#seal(r, SEALED_PENDING));
-    }).immediate();
-  }
-
-  /** The id a cookie value stands for; it is what `HolderSession.id` holds. */
-  static idOf(cookieValue: string): string {
-    return digest(cookieValue);
-  }
-
-  /** A new session; returns the cookie value, which is stored nowhere. */
-  create(identity: SessionIdentity, tokens: SessionTokens): { cookieValue: string; session: StoredSession } {
-    const cookieValue = newOpaqueId();
-    const now = this.#now();
-    const absolute = now + this.#absoluteMs;
-    const row: Row = {
-      id: digest(cookieValue),
-      sub: identity.sub,
-      name: identity.name,
-      identity_type: identity.identityType,
-      identity_num: identity.identityNum,
-      role: identity.role,
-      org_name: identity.orgName ?? null,
-      org_code: identity.orgCode ?? null,
-      credential: tokens.credential,
-      credential_expires_at: tokens.credentialExpiresAt,
-      refresh_token: tokens.refreshToken ?? null,
-      id_token: tokens.idToken ?? null,
-      csrf_token: randomBytes(32).toString('base64url'),
-      created_at: now,
-      last_seen_at: now,
-      idle_expires_at: Math.min(now + this.#idleMs, absolute),
-      absolute_expires_at: absolute,
-    };
-    this.#q.insert.run(this.#seal(row, SEALED));
-    return { cookieValue, session: toSession(row) };
-  }
-
-  /** The live session behind a cookie value, or null (unknown, malformed or expired: expired ones are deleted). */
-  find(cookieValue: string | undefined): StoredSession | null {
-    if (!cookieValue || !OPAQUE_ID.test(cookieValue)) return null;
-    const row = this.#q.find.get(digest(cookieValue));
-    if (!row) return null;
-    const now = this.#now();
-    if (row.idle_expires_at <= now || row.absolute_expires_at <= now) {
-      this.#q.destroy.run(row.id);
-      return null;
-    }
-    try {
-      return toSession(this.#open(row, SEALED));
-    } catch {
-      // Sealed with another key (BFF_DATA_KEY changed): the holder signs in again.
-      this.#q.destroy.run(row.id);
-      return null;
-    }
-  }
-
-  /** Slides the idle timeout (never past the absolute one); updates `session` in place. */
-  touch(session: StoredSession): void {
-    const now = this.#now();
-    const idle = Math.min(now + this.#idleMs, session.absoluteExpiresAt);
-    this.#q.touch.run(now, now + this.#idleMs, session.id);
-    session.lastSeenAt = now;
-    session.idleExpiresAt = idle;
-  }
-
-  updateTokens(id: string, tokens: SessionTokens): void {
-    this.#q.tokens.run(this.#seal({
-      id,
-      credential: tokens.credential,
-      credential_expires_at: tokens.credentialExpiresAt,
-      refresh_token: tokens.refreshToken ?? null,
-      id_token: tokens.idToken ?? null,
-    }, SEALED));
-  }
-
-  /** The refresh and ID tokens, which never leave this store except toward the provider. */
-  secrets(id: string): { refreshToken: string | null; idToken: string | null } | null {
-    const sealed = this.#q.secrets.get(id);
-    if (!sealed) return null;
-    try {
-      const r = this.#open(sealed, SEALED);
-      return { refreshToken: r.refresh_token, idToken: r.id_token };
-    } catch {
-      return null;
-    }
-  }
-
-  destroy(id: string): void {
-    this.#q.destroy.run(id);
-  }
-
-  /** Deletes expired sessions and abandoned logins; returns how many sessions went. */
-  purgeExpired(): number {
-    const now = this.#now();
-    this.#q.purgePending.run(now);
-    return this.#q.purge.run(now, now).changes;
-  }
-
-  // ---- pending logins (between /auth/login and /auth/callback) ----
-
-  /**
-   * Stores a login in progress; returns the cookie value that binds it to this browser. Expired
-   * ones go first; then, past PENDING_PER_ADDRESS for `clientAddress` (req.ip, which TRUST_PROXY
-   * makes the real client's) or PENDING_TOTAL overall, the oldest make room.
-   */
-  putPending(pending: PendingLogin, ttlSeconds: number, clientAddress?: string): string {
-    const cookieValue = newOpaqueId();
-    const now = this.#now();
-    const clientKey = clientAddress ? digest(`pending-login:${clientAddress}`) : null;
-    this.#db.transaction(() => {
-      this.#q.purgePending.run(now);
-      if (clientKey) {
-        const over = this.#q.pendingOf.get(clientKey)!.n - PENDING_PER_ADDRESS + 1;
-        if (over > 0) this.#q.dropOldestOf.run(clientKey, over);
-      }
-      if (this.#q.pendingSpan.get()!.n >= PENDING_TOTAL) {
-        const overall = this.#q.pendingTotal.get()!.n - PENDING_TOTAL + 1;
-        if (overall > 0) this.#q.dropOldest.run(overall);
-      }
-      const p = this.#seal({ state: pending.state, nonce: pending.nonce, verifier: pending.verifier }, SEALED_PENDING);
-      this.#q.putPending.run(digest(cookieValue), p.state, p.nonce, p.verifier, pending.returnTo, now + ttlSeconds * 1000, clientKey);
-    }).immediate();
-    return cookieValue;
-  }
-
-  /** How many logins are in progress (expired ones not yet purged included). */
-  pendingCount(): number {
-    return this.#q.pendingTotal.get()!.n;
-  }
-
-  /** Single use: the pending login is gone after this, whatever the callback turns out to be. */
-  takePending(cookieValue: string | undefined): PendingLogin | null {
-    if (!cookieValue || !OPAQUE_ID.test(cookieValue)) return null;
-    const sealed = this.#q.takePending.get(digest(cookieValue));
-    if (!sealed || sealed.expires_at <= this.#now()) return null;
-    try {
-      const r = this.#open(sealed, SEALED_PENDING);
-      return { state: r.state, nonce: r.nonce, verifier: r.verifier, returnTo: r.return_to };
-    } catch {
-      return null;
-    }
-  }
+  return out as T;
 }

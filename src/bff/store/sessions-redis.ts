@@ -1,0 +1,195 @@
+// Sessions and logins in progress in Redis (REDIS_URL): every instance finds the session another
+// created. Each session is a hash that Redis drops at its idle (or absolute) deadline; each
+// pending login a string with the login's TTL. The same fields are sealed as in SQLite.
+import type { DataCipher } from './crypto.ts';
+import { KEY_PREFIX, viaRedis, type RedisConnection } from './redis.ts';
+import {
+  PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, newOpaqueId, newSessionRow, openFields, pendingClientKey,
+  sealFields, sessionIdOf, toSession, touchDue,
+  type PendingLogin, type SessionIdentity, type SessionRow, type SessionStore, type SessionTimeouts, type SessionTokens, type StoredSession,
+} from './sessions.ts';
+
+const SESSION = `${KEY_PREFIX}session:`;
+const PENDING = `${KEY_PREFIX}pending:`;
+const PENDING_ALL = `${KEY_PREFIX}pending-all`;
+const PENDING_OF = `${KEY_PREFIX}pending-of:`;
+const NUMERIC: ReadonlySet<string> = new Set(['credential_expires_at', 'created_at', 'last_seen_at', 'idle_expires_at', 'absolute_expires_at']);
+
+/** Sets fields of a session that still exists (never resurrects a deleted one without a TTL); ARGV[1] a new deadline or ''. */
+const SET_IF_EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
+return 1`;
+
+/**
+ * Stores a pending login after making room under both caps (the oldest go first), in one step.
+ * Scores are expiry ms * 1000 plus a sequence, so logins started in the same millisecond still
+ * leave in the order they came.
+ */
+const PUT_PENDING = `
+local now = tonumber(ARGV[3]) * 1000 + 999
+local score = tonumber(ARGV[2]) * 1000 + redis.call('INCR', KEYS[2] .. ':seq') % 1000
+local function trim(z, cap)
+  redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
+  local over = redis.call('ZCARD', z) - cap + 1
+  if over > 0 then
+    local gone = redis.call('ZPOPMIN', z, over)
+    for i = 1, #gone, 2 do redis.call('DEL', ARGV[7] .. gone[i]) end
+  end
+end
+if ARGV[8] == '1' then trim(KEYS[3], tonumber(ARGV[4])) end
+trim(KEYS[2], tonumber(ARGV[5]))
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+redis.call('ZADD', KEYS[2], score, ARGV[6])
+if ARGV[8] == '1' then
+  redis.call('ZADD', KEYS[3], score, ARGV[6])
+  redis.call('PEXPIREAT', KEYS[3], ARGV[2])
+end
+return 1`;
+
+function toHash(row: SessionRow): string[] {
+  const pairs: string[] = [];
+  for (const [k, v] of Object.entries(row)) if (v !== null && v !== undefined) pairs.push(k, String(v));
+  return pairs;
+}
+
+function fromHash(h: Record<string, string>): SessionRow | null {
+  if (!h.id) return null;
+  const row: Record<string, unknown> = { org_name: null, org_code: null, refresh_token: null, id_token: null };
+  for (const [k, v] of Object.entries(h)) row[k] = NUMERIC.has(k) ? Number(v) : v;
+  return row as unknown as SessionRow;
+}
+
+interface PendingRecord { state: string; nonce: string; verifier: string; return_to: string; expires_at: number; client_key: string | null }
+
+export class RedisSessionStore implements SessionStore {
+  readonly #redis: RedisConnection;
+  readonly #cipher: DataCipher;
+  readonly #t: SessionTimeouts;
+  readonly #now: () => number;
+  readonly #setIfExists;
+  readonly #putPending;
+
+  constructor(redis: RedisConnection, cipher: DataCipher, timeouts: SessionTimeouts, now: () => number = Date.now) {
+    this.#redis = redis;
+    this.#cipher = cipher;
+    this.#t = timeouts;
+    this.#now = now;
+    this.#setIfExists = redis.script('ecertSetIfExists', 1, SET_IF_EXISTS);
+    this.#putPending = redis.script('ecertPutPending', 3, PUT_PENDING);
+  }
+
+  get #client() {
+    return this.#redis.client;
+  }
+
+  async create(identity: SessionIdentity, tokens: SessionTokens): Promise<{ cookieValue: string; session: StoredSession }> {
+    const { cookieValue, row } = newSessionRow(identity, tokens, this.#now(), this.#t);
+    const key = SESSION + row.id;
+    await viaRedis(() => this.#client.multi()
+      .hset(key, ...toHash(sealFields(this.#cipher, row, SEALED)))
+      .pexpireat(key, row.idle_expires_at)
+      .exec());
+    return { cookieValue, session: toSession(row) };
+  }
+
+  async find(cookieValue: string | undefined): Promise<StoredSession | null> {
+    if (!isOpaqueId(cookieValue)) return null;
+    const id = sessionIdOf(cookieValue);
+    const row = fromHash(await viaRedis(() => this.#client.hgetall(SESSION + id)));
+    if (!row) return null;
+    const now = this.#now();
+    if (row.idle_expires_at <= now || row.absolute_expires_at <= now) {
+      await this.destroy(id);
+      return null;
+    }
+    try {
+      return toSession(openFields(this.#cipher, row, SEALED));
+    } catch {
+      // Sealed with another key (BFF_DATA_KEY changed): the holder signs in again.
+      await this.destroy(id);
+      return null;
+    }
+  }
+
+  async touch(session: StoredSession): Promise<void> {
+    const now = this.#now();
+    const idle = touchDue(session, now, this.#t.idleSeconds * 1000);
+    if (idle === null) return;
+    await viaRedis(() => this.#setIfExists(SESSION + session.id, idle, 'last_seen_at', now, 'idle_expires_at', idle));
+    session.lastSeenAt = now;
+    session.idleExpiresAt = idle;
+  }
+
+  async updateTokens(id: string, tokens: SessionTokens): Promise<void> {
+    const sealed = sealFields(this.#cipher, {
+      credential: tokens.credential,
+      credential_expires_at: String(tokens.credentialExpiresAt),
+      refresh_token: tokens.refreshToken ?? null,
+      id_token: tokens.idToken ?? null,
+    }, SEALED);
+    // Like SQLite's coalesce: a refresh that returns no new refresh or ID token keeps the old one.
+    const pairs = Object.entries(sealed).filter(([, v]) => v !== null).flat() as string[];
+    await viaRedis(() => this.#setIfExists(SESSION + id, '', ...pairs));
+  }
+
+  async secrets(id: string): Promise<{ refreshToken: string | null; idToken: string | null } | null> {
+    const [refresh, idToken, exists] = await viaRedis(() => this.#client.hmget(SESSION + id, 'refresh_token', 'id_token', 'id'));
+    if (!exists) return null;
+    try {
+      const r = openFields(this.#cipher, { refresh_token: refresh ?? null, id_token: idToken ?? null }, SEALED);
+      return { refreshToken: r.refresh_token, idToken: r.id_token };
+    } catch {
+      return null;
+    }
+  }
+
+  async destroy(id: string): Promise<void> {
+    await viaRedis(() => this.#client.del(SESSION + id));
+  }
+
+  async purgeExpired(): Promise<number> {
+    // Redis drops expired keys itself; only the index of pending logins needs trimming.
+    await viaRedis(() => this.#client.zremrangebyscore(PENDING_ALL, '-inf', this.#now() * 1000 + 999));
+    return 0;
+  }
+
+  async putPending(pending: PendingLogin, ttlSeconds: number, clientAddress?: string): Promise<string> {
+    const cookieValue = newOpaqueId();
+    const id = sessionIdOf(cookieValue);
+    const now = this.#now();
+    const clientKey = pendingClientKey(clientAddress);
+    const sealed = sealFields(this.#cipher, { state: pending.state, nonce: pending.nonce, verifier: pending.verifier }, SEALED_PENDING);
+    const record: PendingRecord = { ...sealed, return_to: pending.returnTo, expires_at: now + ttlSeconds * 1000, client_key: clientKey };
+    await viaRedis(() => this.#putPending(
+      PENDING + id, PENDING_ALL, PENDING_OF + (clientKey ?? 'none'),
+      JSON.stringify(record), record.expires_at, now, PENDING_PER_ADDRESS, PENDING_TOTAL, id, PENDING, clientKey ? '1' : '0',
+    ));
+    return cookieValue;
+  }
+
+  async pendingCount(): Promise<number> {
+    return viaRedis(() => this.#client.zcount(PENDING_ALL, `(${this.#now() * 1000 + 999}`, '+inf'));
+  }
+
+  async takePending(cookieValue: string | undefined): Promise<PendingLogin | null> {
+    if (!isOpaqueId(cookieValue)) return null;
+    const id = sessionIdOf(cookieValue);
+    const raw = await viaRedis(() => this.#client.getdel(PENDING + id));
+    if (!raw) return null;
+    const sealed = JSON.parse(raw) as PendingRecord;
+    await viaRedis(() => {
+      const m = this.#client.multi().zrem(PENDING_ALL, id);
+      if (sealed.client_key) m.zrem(PENDING_OF + sealed.client_key, id);
+      return m.exec();
+    });
+    if (sealed.expires_at <= this.#now()) return null;
+    try {
+      const r = openFields(this.#cipher, sealed, SEALED_PENDING);
+      return { state: r.state, nonce: r.nonce, verifier: r.verifier, returnTo: r.return_to };
+    } catch {
+      return null;
+    }
+  }
+}

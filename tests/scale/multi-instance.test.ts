@@ -1,0 +1,151 @@
+// Two BFF instances behind one proxy, sharing Redis (issue 13): a holder signs in through A,
+// authorises on B, watches the QR page's stream on A while the counter redeems through B, and
+// hears "used" within a second. Then the instance reading the upstream feed (the lease holder) is
+// killed with SIGKILL, and the next redemption still reaches the holder through the survivor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import type { Authorisation, AuthorisationStatusEvent, LicenseListResponse } from '../../src/contract/bff.ts';
+import type { CounterRedemption } from '../../src/contract/counter.ts';
+import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
+import { FEED_LEASE_KEY } from '../../src/bff/store/redis-lease.ts';
+import { BffClient } from '../support/bff-client.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+import { startCluster, type Cluster } from './cluster.ts';
+
+/** A browser whose every request the proxy sends to the instance it names. */
+class RoutedClient extends BffClient {
+  instance = 'a';
+  override raw(method: string, path: string, init: Parameters<BffClient['raw']>[2] = {}): Promise<Response> {
+    return super.raw(method, path, { ...init, headers: { 'x-instance': this.instance, ...init?.headers } });
+  }
+}
+
+/** The QR page's stream of status events, as they arrive. */
+async function openStream(client: RoutedClient, id: string) {
+  const res = await client.raw('GET', `/api/authorisations/${id}/events`, { headers: { accept: 'text/event-stream' } });
+  expect(res.status).toBe(200);
+  const events: Array<{ at: number; data: AuthorisationStatusEvent }> = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (/^event: status$/m.test(block) && data) events.push({ at: Date.now(), data: JSON.parse(data) as AuthorisationStatusEvent });
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    next: async (match: (e: AuthorisationStatusEvent) => boolean, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find((e) => match(e.data));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching status within ${timeoutMs} ms: ${JSON.stringify(events.map((e) => e.data.status))}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    cancel: () => reader.cancel().catch(() => undefined),
+  };
+}
+
+let redis: TestRedis;
+let cluster: Cluster;
+let probe: Redis;
+const holder = new RoutedClient('');
+const staff = new RoutedClient('');
+let n = 0;
+
+async function authorise(): Promise<Authorisation> {
+  const licenses = (await holder.api<LicenseListResponse>('GET', '/api/licenses')).body.licenses;
+  const licenseCode = licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
+  const res = await holder.api<Authorisation>('POST', '/api/authorisations', {
+    body: { licenseCode, serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds: 300, idempotencyKey: `scale-${++n}-${Date.now()}`, sensitiveConsent: true },
+  });
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
+async function redeem(auth: Authorisation): Promise<number> {
+  const res = await staff.api<CounterRedemption>('POST', '/api/counter/redeem', {
+    body: { bizNum: `DC2026-SCALE-${n}`, serviceItemCode: SERVICE_ITEM.householdAffairs, authCode: auth.authCode },
+  });
+  expect(res.status, res.text).toBe(200);
+  return Date.now();
+}
+
+/** Which instance reads the upstream feed: the lease's owner names its process. */
+async function leaseHolder(): Promise<string | null> {
+  const owner = await probe.get(FEED_LEASE_KEY);
+  const pid = Number(owner?.split(':')[0]);
+  return Object.values(cluster.instances).find((i) => i.child.pid === pid)?.name ?? null;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  cluster = await startCluster(redis.url);
+  probe = new Redis(redis.url);
+  Object.assign(holder, { origin: cluster.origin });
+  Object.assign(staff, { origin: cluster.origin });
+});
+afterAll(async () => {
+  probe?.disconnect();
+  await cluster?.close();
+  await redis?.close();
+});
+
+describe('two BFF instances behind one proxy', () => {
+  it("carry one holder's sign-in, authorisation, stream and the counter's redemption across instances", async () => {
+    try {
+      holder.instance = 'a';
+      await holder.login('zhangsan');
+      holder.instance = 'b';
+      const auth = await authorise();
+      expect(auth.status).toBe('active');
+
+      holder.instance = 'a';
+      const stream = await openStream(holder, auth.id);
+      await stream.next((e) => e.status === 'active', 5_000);
+
+      staff.instance = 'b';
+      await staff.login('staff01');
+      const redeemed = await redeem(auth);
+      const used = await stream.next((e) => e.status === 'used', 5_000);
+      expect(used.at - redeemed).toBeLessThan(1_000);
+      expect(used.data.redemptions).toHaveLength(1);
+      await stream.cancel();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${cluster.output()}`, { cause: err });
+    }
+  });
+
+  it('keeps delivering redemptions after the instance reading the feed is killed', async () => {
+    let holderName: string | null = null;
+    await (async () => {
+      const deadline = Date.now() + 10_000;
+      while (!(holderName = await leaseHolder()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    })();
+    expect(holderName).not.toBeNull();
+    await cluster.kill(holderName!);
+    const survivor = Object.keys(cluster.instances).find((name) => name !== holderName)!;
+
+    holder.instance = survivor;
+    staff.instance = survivor;
+    // Signed in through the dead instance or not, the sessions live in Redis.
+    const auth = await authorise();
+    const stream = await openStream(holder, auth.id);
+    await stream.next((e) => e.status === 'active', 5_000);
+    const redeemed = await redeem(auth);
+    // The survivor takes the lease within its TTL (5 s) and resumes from the shared cursor.
+    const used = await stream.next((e) => e.status === 'used', 15_000);
+    expect(used.at - redeemed).toBeLessThan(10_000);
+    expect(await leaseHolder()).toBe(survivor);
+    await stream.cancel();
+  });
+});
