@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, phoneContext, seriousA11yProblems, signIn, startApp, type RunningApp } from '../support/e2e.ts';
+import { signInCounterSystem } from '../support/counter-system.ts';
 
 let app: RunningApp;
 let browser: Browser;
@@ -31,18 +32,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-async function counterRedeems(authCode: string): Promise<string> {
-  const login = await fetch(`${app.origin}/sandbox/license-app/v1/security/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ app_key: 'counter-demo', app_secret: 'counter-demo-secret', account: 'counter01', password: 'counter01-pass' }),
-  });
-  const token = ((await login.json()) as { access_token: string }).access_token;
-  const url = new URL(`${app.origin}/sandbox/license-app/v1/license/get_license`);
-  url.search = new URLSearchParams({ auth_code: authCode, access_token: token }).toString();
-  return ((await (await fetch(url)).json()) as { ack_code: string }).ack_code;
-}
 
 describe('the holder journey against a standard-only sharing service', () => {
   let authCode = '';
@@ -89,7 +78,7 @@ describe('the holder journey against a standard-only sharing service', () => {
       if (new URL(r.url()).pathname.startsWith('/api/authorisations/')) asked.push(r.url());
     };
     page.on('request', watch);
-    expect(await counterRedeems(authCode)).toBe('SUCCESS');
+    expect((await (await signInCounterSystem(app.origin)).getLicense(authCode)).ack_code).toBe('SUCCESS');
     await page.waitForTimeout(3500);
     page.off('request', watch);
     expect(asked).toEqual([]);

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, phoneContext, seriousA11yProblems, signIn, startApp, type RunningApp } from '../support/e2e.ts';
 import { screenshot } from './ux-support.ts';
+import { signInCounterSystem } from '../support/counter-system.ts';
 
 const run = promisify(execFile);
 
@@ -43,24 +44,6 @@ async function decodeQr(): Promise<string> {
   await page.getByTestId('usage-card').screenshot({ path: file });
   const { stdout } = await run('zbarimg', ['--raw', '-q', file]);
   return stdout.trim();
-}
-
-async function counterSession(): Promise<string> {
-  const res = await fetch(`${app.origin}/sandbox/license-app/v1/security/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ app_key: 'counter-demo', app_secret: 'counter-demo-secret', account: 'counter01', password: 'counter01-pass' }),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  const token = body.access_token;
-  if (!token) throw new Error(`counter login failed: ${JSON.stringify(body)}`);
-  return token;
-}
-
-async function getLicense(authCode: string, token: string): Promise<{ ack_code: string; errors?: Array<{ code: string }> }> {
-  const url = new URL(`${app.origin}/sandbox/license-app/v1/license/get_license`);
-  url.search = new URLSearchParams({ auth_code: authCode, access_token: token }).toString();
-  return (await fetch(url)).json() as Promise<{ ack_code: string; errors?: Array<{ code: string }> }>;
 }
 
 async function authoriseHouseholdRegister(): Promise<string> {
@@ -123,8 +106,7 @@ describe('the holder authorises a use and sees it used, live', () => {
   it('shows "used" within 2 s of the counter system calling get_license, without a reload', async () => {
     const navigations: string[] = [];
     page.on('framenavigated', (f) => f === page.mainFrame() && navigations.push(f.url()));
-    const token = await counterSession();
-    const answer = await getLicense(authCode, token);
+    const answer = await (await signInCounterSystem(app.origin)).getLicense(authCode);
     expect(answer.ack_code).toBe('SUCCESS');
     const usedAt = Date.now();
     await page.getByTestId('usage-used').waitFor({ timeout: 2000 });
@@ -167,7 +149,7 @@ describe('the holder authorises a use and sees it used, live', () => {
     await page.getByTestId('usage-revoked').waitFor();
     expect(await page.getByRole('img', { name: '用证二维码，供工作人员扫描' }).count()).toBe(0);
 
-    const answer = await getLicense(second, await counterSession());
+    const answer = await (await signInCounterSystem(app.origin)).getLicense(second);
     expect(answer.ack_code).toBe('FAILURE');
     expect(answer.errors?.[0]?.code).toBe('AUTH_CODE_REVOKED');
   });
@@ -227,21 +209,13 @@ describe('a code about to expire', () => {
       expect(secondCode).not.toBe(firstCode);
       expect(await tab.getByTestId('usage-card').getAttribute('data-status')).toBe('active');
 
-      const login = await fetch(`${short.origin}/sandbox/license-app/v1/security/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ app_key: 'counter-demo', app_secret: 'counter-demo-secret', account: 'counter01', password: 'counter01-pass' }),
-      });
-      const token = ((await login.json()) as { access_token: string }).access_token;
-      const url = new URL(`${short.origin}/sandbox/license-app/v1/license/get_license`);
-      url.search = new URLSearchParams({ auth_code: firstCode, access_token: token }).toString();
-      const refused = (await (await fetch(url)).json()) as { ack_code: string; errors?: Array<{ code: string }> };
+      const counter = await signInCounterSystem(short.origin);
+      const refused = await counter.getLicense(firstCode);
       expect(refused.ack_code).toBe('FAILURE');
       expect(refused.errors?.[0]?.code).toBe('AUTH_CODE_REVOKED');
 
       // The fresh code is followed live like the first one.
-      url.search = new URLSearchParams({ auth_code: secondCode, access_token: token }).toString();
-      expect(((await (await fetch(url)).json()) as { ack_code: string }).ack_code).toBe('SUCCESS');
+      expect((await counter.getLicense(secondCode)).ack_code).toBe('SUCCESS');
       await tab.getByTestId('usage-used').waitFor({ timeout: 2000 });
     } finally {
       await ctx.close();

@@ -14,6 +14,8 @@ const HEARTBEAT_MS = 15_000;
 const FALLBACK_POLL_MS = 3_000;
 /** Live-status streams one session may hold open at once (a few tabs); more is refused, not queued. */
 export const MAX_STREAMS_PER_SESSION = 4;
+/** A closed tab frees its slot at once; this only paces a client that retries in a loop. */
+const STREAM_RETRY_AFTER_SECONDS = 10;
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z-]+$' }) });
 
@@ -76,7 +78,10 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     const first = await s.authorisations.statusFor(session, req.params.id);
     if (!first) throw notFound('授权');
     const open = streams.get(session.id) ?? 0;
-    if (open >= MAX_STREAMS_PER_SESSION) throw new ApiError(429, 'RATE_LIMITED', '实时状态连接过多，请关闭其他页面后重试');
+    if (open >= MAX_STREAMS_PER_SESSION) {
+      void reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS));
+      throw new ApiError(429, 'RATE_LIMITED', '实时状态连接过多，请关闭其他页面后重试');
+    }
     streams.set(session.id, open + 1);
 
     reply.hijack();

@@ -25,6 +25,7 @@ export class StatusHub {
   readonly #listeners = new Map<string, Set<StatusListener>>();
   readonly #streams = new Set<() => void>();
   readonly #fanout: StatusFanout | null;
+  #ended = false;
 
   constructor(fanout?: StatusFanout) {
     this.#fanout = fanout ?? null;
@@ -63,13 +64,22 @@ export class StatusHub {
     return this.#listeners.get(id)?.size ?? 0;
   }
 
-  /** Registers a long-lived response to end when the app closes; returns the unregister call. */
+  /**
+   * Registers a long-lived response to end when the app closes; returns the unregister call. A
+   * stream whose request was already past routing when the app began closing registers after
+   * endAll(): it is ended right after its first event instead of holding server.close() open.
+   */
   track(end: () => void): () => void {
+    if (this.#ended) {
+      queueMicrotask(end);
+      return () => undefined;
+    }
     this.#streams.add(end);
     return () => this.#streams.delete(end);
   }
 
   endAll(): void {
+    this.#ended = true;
     for (const end of [...this.#streams]) end();
     this.#streams.clear();
   }
