@@ -24,8 +24,13 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
 function responseHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
   const out = new Headers();
   for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) for (const v of value) out.append(name, v);
-    else if (value !== undefined) out.append(name, value);
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      try {
+        out.append(name, v);
+      } catch {
+        // A header the Headers class refuses (bytes outside Latin-1): the client reads none of them.
+      }
+    }
   }
   return out;
 }
