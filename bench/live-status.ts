@@ -2,20 +2,22 @@
 // live-status streams (default 5,000), a counter redeems a sample of the codes, and the bench
 // times redemption → "used" on the holder's stream (p50/p99) and prints memory per stream.
 //
-//   --streams 5000  --sessions 100  --per-code 5  --redeem 200  [--url http://instance]
-// Streams are spread over `sessions` signed-in holders, `per-code` streams per authorisation
-// (a holder's phone and a second tab), so 5,000 streams need 1,000 authorisations by default.
+//   --streams 5000  --per-code 4  --redeem 200  [--sessions N]  [--url http://instance]
+// Streams are spread over signed-in holders, `per-code` streams per authorisation (a holder's
+// phone and other tabs). The BFF lets one session hold MAX_STREAMS_PER_SESSION (4) streams, so
+// by default each session holds one authorisation's streams: 5,000 streams, 1,250 sessions.
 import { parseArgs } from 'node:util';
 import { authoriseBody, signInHolders, type Holder } from './support/load-runner.ts';
 import { startEmbedded, type Server } from './support/processes.ts';
 import { authorise, openStream, type Stream } from './support/sse.ts';
 import { SandboxClient } from '../tests/support/sandbox-client.ts';
+import { MAX_STREAMS_PER_SESSION } from '../src/bff/routes/authorisations.ts';
 
 const { values: args } = parseArgs({
   options: {
     streams: { type: 'string', default: '5000' },
-    sessions: { type: 'string', default: '100' },
-    'per-code': { type: 'string', default: '5' },
+    sessions: { type: 'string' },
+    'per-code': { type: 'string', default: String(MAX_STREAMS_PER_SESSION) },
     redeem: { type: 'string', default: '200' },
     url: { type: 'string' },
   },
@@ -24,6 +26,8 @@ const STREAMS = Number(args.streams);
 const PER_CODE = Math.max(1, Number(args['per-code']));
 const CODES = Math.ceil(STREAMS / PER_CODE);
 const REDEEM = Math.min(Number(args.redeem), CODES);
+// Enough sessions that none is asked for more streams than the BFF allows one session.
+const SESSIONS = Number(args.sessions ?? Math.ceil(CODES / Math.max(1, Math.floor(MAX_STREAMS_PER_SESSION / PER_CODE))));
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -44,10 +48,10 @@ try {
   // Codes must outlive the run: the bench's instance lets a holder choose up to an hour.
   server = args.url ? undefined : await startEmbedded({ HOLDER_CODE_TTL_SECONDS: '3600', AUTH_MAX_SECONDS: '3600' });
   const origin = args.url ?? server!.origin;
-  console.log(`bench:live — ${STREAMS} streams on ${origin} (${CODES} authorisations × ${PER_CODE}, ${args.sessions} holder sessions)`);
+  console.log(`bench:live — ${STREAMS} streams on ${origin} (${CODES} authorisations × ${PER_CODE}, ${SESSIONS} holder sessions)`);
 
   let t0 = performance.now();
-  const { holders, failures } = await signInHolders(origin, Number(args.sessions), 8);
+  const { holders, failures } = await signInHolders(origin, SESSIONS, 8);
   console.log(`  signed in ${holders.length} sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s${failures ? ` (${failures} failed)` : ''}`);
 
   t0 = performance.now();

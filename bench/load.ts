@@ -47,7 +47,7 @@ async function pools(origins: string[], perOrigin: number): Promise<Map<string, 
   return map;
 }
 
-async function routeTable(title: string, origins: string[], bare: Server, targets: Target[], connections: number[], durationS: number, holderPools: Map<string, Holder[]>): Promise<void> {
+async function routeTable(title: string, origins: string[], bare: Server, targets: Target[], connections: number[], durationS: number, holderPools: Map<string, Holder[]>, server?: Server): Promise<void> {
   for (const c of connections) {
     console.log(`\n${title}, ${c} connections, ${durationS} s each (alternating with the bare route in slices of ≥ 5 s)`);
     console.log(HEADER);
@@ -55,9 +55,11 @@ async function routeTable(title: string, origins: string[], bare: Server, target
     const floors: Figures[] = [];
     for (const target of targets) {
       for (const set of sets) {
-        const { figures, bare: floor, ratio } = await compare(target, set, bare.origin, c, durationS, holderPools);
+        // CPU per request only where one process we started serves the route.
+        const cpu = server && set.length === 1 ? { target: server.cpu, bare: bare.cpu } : {};
+        const { figures, bare: floor, ratio, cpuMs, cpuRatio } = await compare(target, set, bare.origin, c, durationS, holderPools, cpu);
         floors.push(floor);
-        console.log(row(sets.length > 1 ? `${target.label} (${set.length} inst.)` : target.label, figures, ratio));
+        console.log(row(sets.length > 1 ? `${target.label} (${set.length} inst.)` : target.label, figures, ratio, { cpuMs, cpuRatio }));
       }
     }
     const rps = floors.map((f) => f.rps).sort((a, b) => a - b);
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   console.log(`bench:load — ${args.urls ? origins.join(', ') : 'npm start as shipped (embedded sandbox)'}; node ${process.version}`);
   const signedIn = await pools(origins, Number(args.pool));
   const all = [TARGETS.healthz, TARGETS.session, TARGETS.licenses, TARGETS.authorise];
-  await routeTable(args.urls ? 'Given instances' : 'Embedded sandbox', origins, bare, all, connections, durationS, signedIn);
+  await routeTable(args.urls ? 'Given instances' : 'Embedded sandbox', origins, bare, all, connections, durationS, signedIn, embedded);
   if (embedded) console.log(`\n  server RSS after the runs: ${(embedded.rss() / 2 ** 20).toFixed(0)} MB`);
 
   if (!args.urls && !args['no-stub']) {
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
     // Record one answer of each kind before timing.
     await measure(TARGETS.licenses, [bff.origin], 2, 1, stubPools);
     await measure(TARGETS.authorise, [bff.origin], 2, 1, stubPools);
-    await routeTable('BFF against the instant upstream', [bff.origin], bare, [TARGETS.healthz, TARGETS.licenses, TARGETS.authorise], connections, durationS, stubPools);
+    await routeTable('BFF against the instant upstream', [bff.origin], bare, [TARGETS.healthz, TARGETS.licenses, TARGETS.authorise], connections, durationS, stubPools, bff);
     const counts = await (await fetch(stub.origin.replace(/\/stub$/, '/__counts'))).json() as { instant: number; passed: number };
     console.log(`  upstream calls answered from memory ${counts.instant}, passed through ${counts.passed}`);
   }

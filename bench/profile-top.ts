@@ -9,13 +9,16 @@ interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 const IDLE = new Set(['(idle)', '(program)']);
 
 /** Shares of busy time (idle excluded), after the first `skipS` seconds. */
-export function topItems(profile: Profile, n = 15, skipS = 0): { functions: string[]; packages: string[] } {
+export function topItems(profile: Profile, n = 15, skipS = 0): { functions: string[]; packages: string[]; busyShare: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   let t = 0;
+  let window = 0;
   profile.samples.forEach((id, i) => {
     t += profile.timeDeltas[i] ?? 0;
-    if (t < skipS * 1e6 || IDLE.has(byId.get(id)!.callFrame.functionName)) return;
+    if (t < skipS * 1e6) return;
+    window += profile.timeDeltas[i] ?? 0;
+    if (IDLE.has(byId.get(id)!.callFrame.functionName)) return;
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
@@ -31,7 +34,7 @@ export function topItems(profile: Profile, n = 15, skipS = 0): { functions: stri
     pkg.set(owner, (pkg.get(owner) ?? 0) + us);
   }
   const rows = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
-  return { functions: rows(fn), packages: rows(pkg) };
+  return { functions: rows(fn), packages: rows(pkg), busyShare: total / Math.max(1, window) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

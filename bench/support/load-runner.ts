@@ -125,23 +125,42 @@ export async function measure(target: Target, origins: string[], connections: nu
 
 const BARE: Target = { label: 'bare Fastify GET /ping', method: 'GET', path: '/ping' };
 
+/** CPU seconds used so far by the process serving a route (bench/support/processes.ts), when known. */
+export type CpuMeter = () => number;
+
 /**
  * The target and the bare route in alternating slices of at least 5 s, so both see the same
  * background load on a shared machine; the ratio is of the requests both completed in them.
+ * With CPU meters for both servers, also the CPU each spent per request in those slices: on a
+ * machine other work keeps busy, that moves far less than throughput.
  */
-export async function compare(target: Target, origins: string[], bareOrigin: string, connections: number, durationS: number, pools: Map<string, Holder[]>): Promise<{ figures: Figures; bare: Figures; ratio: number }> {
+export async function compare(target: Target, origins: string[], bareOrigin: string, connections: number, durationS: number, pools: Map<string, Holder[]>, cpu: { target?: CpuMeter; bare?: CpuMeter } = {}): Promise<{ figures: Figures; bare: Figures; ratio: number; cpuRatio?: number; cpuMs?: number; bareCpuMs?: number }> {
   const rounds = Math.max(1, Math.floor(durationS / 5));
   const slice = Math.max(1, Math.round(durationS / rounds));
   const mine: Raw[] = [];
   const floor: Raw[] = [];
+  let targetCpu = 0;
+  let bareCpu = 0;
+  const metered = async (meter: CpuMeter | undefined, run: () => Promise<Raw>): Promise<[Raw, number]> => {
+    const before = meter?.() ?? 0;
+    const raw = await run();
+    return [raw, (meter?.() ?? 0) - before];
+  };
   for (let i = 0; i < rounds; i++) {
-    const b = await measureRaw(BARE, [bareOrigin], connections, slice, pools);
-    const t = await measureRaw(target, origins, connections, slice, pools);
+    const [b, bc] = await metered(cpu.bare, () => measureRaw(BARE, [bareOrigin], connections, slice, pools));
+    const [t, tc] = await metered(cpu.target, () => measureRaw(target, origins, connections, slice, pools));
     floor.push(b);
     mine.push(t);
+    bareCpu += bc;
+    targetCpu += tc;
   }
   const done = (raws: Raw[]) => raws.reduce((n, r) => n + r.completed, 0);
-  return { figures: summarise(mine), bare: summarise(floor), ratio: done(mine) / Math.max(1, done(floor)) };
+  const result = { figures: summarise(mine), bare: summarise(floor), ratio: done(mine) / Math.max(1, done(floor)) };
+  if (!cpu.target || !cpu.bare) return result;
+  const cpuMs = (1000 * targetCpu) / Math.max(1, done(mine));
+  const bareCpuMs = (1000 * bareCpu) / Math.max(1, done(floor));
+  // As a share like the throughput ratio: the bare route's CPU per request over the target's.
+  return { ...result, cpuMs, bareCpuMs, cpuRatio: bareCpuMs / Math.max(1e-9, cpuMs) };
 }
 
 /**
@@ -190,10 +209,11 @@ async function measureRaw(target: Target, origins: string[], connections: number
   return { latencies, statuses, errors, completed, durationS };
 }
 
-export function row(label: string, f: Figures, ratioToBare?: number): string {
+export function row(label: string, f: Figures, ratioToBare?: number, cpu?: { cpuMs?: number; cpuRatio?: number }): string {
   const ratio = ratioToBare !== undefined ? `${ratioToBare.toFixed(3).padStart(6)}` : '     —';
   const bad = Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, c]) => `${s}×${c}`).join(' ');
-  return `  ${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms  ${ratio}  non-2xx ${f.non2xx}${bad ? ` (${bad})` : ''}  errors ${f.errors}`;
+  const cpuText = cpu?.cpuMs !== undefined && cpu.cpuRatio !== undefined ? `  cpu ${cpu.cpuMs.toFixed(2).padStart(6)} ms/req ${cpu.cpuRatio.toFixed(3).padStart(6)}` : '';
+  return `  ${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms  ${ratio}${cpuText}  non-2xx ${f.non2xx}${bad ? ` (${bad})` : ''}  errors ${f.errors}`;
 }
 
-export const HEADER = `  ${'route'.padEnd(34)} ${'throughput'.padStart(13)}  ${'p50'.padStart(12)}  ${'p99'.padStart(12)}  × bare`;
+export const HEADER = `  ${'route'.padEnd(34)} ${'throughput'.padStart(13)}  ${'p50'.padStart(12)}  ${'p99'.padStart(12)}  × bare  (server CPU per request, bare's ÷ route's)`;

@@ -12,6 +12,8 @@ export interface Server {
   pid: number;
   /** Resident memory of the process now, in bytes (Linux /proc). */
   rss: () => number;
+  /** CPU time the process has used so far (user + system), in seconds (Linux /proc). */
+  cpu: () => number;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -62,6 +64,7 @@ async function spawnOnce(args: string[], env: Record<string, string>, readyUrl: 
     origin,
     pid: child.pid!,
     rss: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    cpu: () => cpuSeconds(child.pid!),
     output: () => output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -69,6 +72,15 @@ async function spawnOnce(args: string[], env: Record<string, string>, readyUrl: 
       cleanup?.();
     },
   };
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime from /proc/PID/stat: on a shared machine, CPU per request moves far less than throughput. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** The floor: a bare Fastify route (bench/bare-server.ts) in its own process. */
