@@ -17,6 +17,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { counterRoutes } from './routes/counter.ts';
 import { holderRoutes } from './routes/holder.ts';
 import { embedHandoffPlugin } from './routes/embed-handoff.ts';
+import { counterRequestRoutes } from './routes/counter-requests.ts';
 
 export interface BuildOptions {
   /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
@@ -53,6 +54,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await sessionRoutes(app);
   await counterRoutes(app, config);
   await holderRoutes(app, config);
+  await counterRequestRoutes(app, config);
   await app.register(embedHandoffPlugin, { config, sessions });
   await healthRoutes(app, config);
   await webStatic(app, config.webDist);
