@@ -1,6 +1,7 @@
 // The holder's wallet: license/webpage records turned into cards and detail pages, with the
 // catalogue's field order, names and sensitivity (DB11/T 2290 6.3, 6.6), and the directory of
 // service items (事项) a certificate can be authorised for.
+import { printedNumber } from '../../contract/document-number.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type {
   LicenseCard,
@@ -278,7 +279,8 @@ export class HolderService {
       name: record.name,
       licenseType: record.license_type,
       issueOrgName: record.issue_org_name,
-      idCode: numberSensitive ? maskSensitiveValue(record.id_code) : record.id_code,
+      // The number printed on the document, even where the record's id_code is the service's identifier (a 6.5 change).
+      idCode: numberSensitive ? maskSensitiveValue(printedNumber(record.id_code, record.data_fields)) : printedNumber(record.id_code, record.data_fields),
       beginDate: record.begin_date,
       expiryDate: record.expiry_date,
       state,
