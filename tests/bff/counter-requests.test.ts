@@ -66,8 +66,8 @@ describe('a request the counter starts', () => {
     const otherItem = await answer(req.id, await bed.authorise(LICENSE_ITEM.householdRegister, SERVICE_ITEM.realEstateRegistration));
     expect(otherItem.status).toBe(409);
     expect(otherItem.body.error.message).toContain('户籍业务办理');
-    // 不动产转移登记 belongs to 朝阳区不动产登记中心: its consent can never reach this counter.
-    const otherOrg = await answer(req.id, await bed.authorise(LICENSE_ITEM.householdRegister, SERVICE_ITEM.realEstateTransfer));
+    // 个体工商户设立登记 belongs to 北京市市场监督管理局: its consent can never reach this counter.
+    const otherOrg = await answer(req.id, await bed.authorise(LICENSE_ITEM.householdRegister, SERVICE_ITEM.soleTraderRegistration));
     expect(otherOrg.status).toBe(409);
     expect((await poll(req.id)).body.state).toBe('waiting');
   });

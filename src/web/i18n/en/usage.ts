@@ -11,6 +11,7 @@ export const usage: LazyMessages['usage'] = {
     abolished: 'This certificate has been revoked by its issuer and cannot be authorised.',
     chooseItem: 'Choose the service you are applying for',
     chooseItemHint: 'Only services that accept this certificate are listed',
+    lastUsed: ' (used last time)',
     noItems: 'No service currently accepts this certificate.',
     receiver: 'Receiving organisation: {org}',
     summary: '{org} will receive the following information from your “{license}” to handle “{item}”:',

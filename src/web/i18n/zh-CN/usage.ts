@@ -9,6 +9,7 @@ export const usage = {
     abolished: '此证照已被注销，不能授权使用。',
     chooseItem: '选择要办理的事项',
     chooseItemHint: '只列出接受此证照的事项',
+    lastUsed: '（上次使用）',
     noItems: '目前没有可以使用此证照办理的事项。',
     receiver: '接收机构：{org}',
     summary: '{org} 将在办理「{item}」时获取您的「{license}」中的以下信息：',
