@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceItemListResponse } from '../../src/contract/bff.ts';
 import { LICENSE_ITEM } from '../../src/sandbox/catalogue-data.ts';
+import { isIssuerWork } from '../../src/bff/services/holder-items.ts';
 import { holderAndClerk } from '../support/holder-and-clerk.ts';
 
 const bed = holderAndClerk();
@@ -17,5 +18,21 @@ describe("the citizen's list of service items", () => {
     const names = res.body.serviceItems.map((s) => s.name);
     expect(names).not.toContain('电子证照制发');
     for (const name of expected) expect(names).toContain(name);
+  });
+});
+
+const admins: Record<string, string> = { HJ: 'police', HY: 'civil', YYZZ: 'market' };
+const adminOf = (code: string) => admins[code];
+
+describe('isIssuerWork', () => {
+  it.each([
+    ['accepts only its own organisation’s certificates', { orgCode: 'police', licenseItemCodes: ['HJ'] }, true],
+    ['accepts all of them, every one its own', { orgCode: 'civil', licenseItemCodes: ['HY'] }, true],
+    ['accepts another organisation’s certificate too', { orgCode: 'market', licenseItemCodes: ['YYZZ', 'HJ'] }, false],
+    ['belongs to an organisation administering nothing', { orgCode: 'centre', licenseItemCodes: ['HJ', 'HY'] }, false],
+    ['accepts nothing', { orgCode: 'police', licenseItemCodes: [] }, false],
+    ['accepts a certificate of unknown administration', { orgCode: 'police', licenseItemCodes: ['UNKNOWN'] }, false],
+  ])('an item that %s: %s', (_what, item, expected) => {
+    expect(isIssuerWork({ serviceItemCode: 'X', ...item }, adminOf)).toBe(expected);
   });
 });
