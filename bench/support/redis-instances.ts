@@ -12,7 +12,7 @@ import { spawnServer, type Server } from './processes.ts';
 
 export async function startRedisInstances(n: number): Promise<{ origins: string[]; servers: Server[] }> {
   const redis = await startRedis();
-  const servers: Server[] = [{ origin: redis.url, pid: 0, rss: () => 0, output: () => '', stop: () => redis.close() }];
+  const servers: Server[] = [{ origin: redis.url, pid: 0, rss: () => 0, cpu: () => 0, output: () => '', stop: () => redis.close() }];
   const dir = mkdtempSync(join(tmpdir(), 'ecert-bench-redis-'));
   const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
   const origins = ports.map((p) => `http://127.0.0.1:${p}`);

@@ -20,6 +20,7 @@ import { holderRoutes } from './routes/holder.ts';
 import { holderServicesPlugin } from './services/holder-services.ts';
 import { authorisationExpiryPlugin, type Clock } from './services/authorisations-expiry.ts';
 import { embedHandoffPlugin } from './routes/embed-handoff.ts';
+import { counterRequestRoutes } from './routes/counter-requests.ts';
 
 export interface BuildOptions {
   /** Replace the logger (tests capture log lines to check that nothing personal leaks). */
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await sessionRoutes(app);
   await counterRoutes(app, config);
   await holderRoutes(app);
+  await counterRequestRoutes(app, config);
   await app.register(embedHandoffPlugin, { config, sessions });
   await healthRoutes(app, config, readinessChecks(app, config));
   await webStatic(app, config.webDist);

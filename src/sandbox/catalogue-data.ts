@@ -156,6 +156,7 @@ export const SERVICE_ITEM = {
   employmentRegistration: 'DC-JY-0001',
   businessStartup: 'DC-QYKB-0001',
   realEstateTransfer: 'CY-BDC-0001',
+  soleTraderRegistration: 'SJ-GTGSH-0001',
   certificateProduction: 'ZZ-ZZ-0001',
 } as const;
 
@@ -198,6 +199,10 @@ const KEYS = {
     [LICENSE_ITEM.marriage]: [...K.id, ...K.holderId, 'DJRQ', 'POXM', 'POSFZJHM'],
     [LICENSE_ITEM.householdRegister]: [...K.id, ...K.holderId, 'HH', 'HZXM', 'YHZGX'],
   },
+  // The operator's identity and residence, from the 户口簿.
+  soleTraderRegistration: {
+    [LICENSE_ITEM.householdRegister]: [...K.id, ...K.holderId, 'ZZ'],
+  },
 } satisfies Partial<Record<keyof typeof SERVICE_ITEM, Record<string, string[]>>>;
 
 export const DEMO_SERVICE_ITEMS: readonly DemoServiceItem[] = [
@@ -214,6 +219,10 @@ export const DEMO_SERVICE_ITEMS: readonly DemoServiceItem[] = [
     license_item_codes: [LICENSE_ITEM.businessLicence], data_item_keys: KEYS.businessStartup },
   { service_item_code: SERVICE_ITEM.realEstateTransfer, name: '不动产转移登记', org_code: BIZ_OTHER.orgCode,
     license_item_codes: [LICENSE_ITEM.realEstate, LICENSE_ITEM.marriage, LICENSE_ITEM.householdRegister], data_item_keys: KEYS.realEstateTransfer },
+  // A service item of another organisation that a holder can reach through this app: its
+  // organisation administers a catalogue entry, so the holder app's directory asks for its items.
+  { service_item_code: SERVICE_ITEM.soleTraderRegistration, name: '个体工商户设立登记', org_code: MARKET_REGULATOR_ORG.code,
+    license_item_codes: [LICENSE_ITEM.householdRegister], data_item_keys: KEYS.soleTraderRegistration },
   // The issuing agency works on the whole certificate: no narrowing.
   { service_item_code: SERVICE_ITEM.certificateProduction, name: '电子证照制发', org_code: DEMO_ISSUER_ORG.code,
     license_item_codes: SPECS.filter((s) => s.admin.code === DEMO_ISSUER_ORG.code).map((s) => s.code) },

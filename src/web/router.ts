@@ -27,6 +27,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/licenses/:licenseCode', name: 'license', component: () => import('./views/wallet/LicenseDetailView.vue'), props: true, meta: { titleKey: 'wallet.detailTitle', requiresAuth: true, roles: ['citizen'] } },
   { path: '/licenses/:licenseCode/authorise', name: 'authorise', component: () => import('./views/usage/AuthoriseView.vue'), props: true, meta: { titleKey: 'usage.authoriseTitle', requiresAuth: true, roles: ['citizen'], messages: ['usage'] } },
   { path: '/usage/:id', name: 'usage-code', component: () => import('./views/usage/UsageCodeView.vue'), props: true, meta: { titleKey: 'usage.codeTitle', requiresAuth: true, roles: ['citizen'], messages: ['usage', 'history'] } },
+  // 扫码授权 (issue 15): a counter's request QR opens here.
+  { path: '/r/:id', name: 'counter-request', component: () => import('./views/usage/RequestConsentView.vue'), props: true, meta: { titleKey: 'usage.request.title', requiresAuth: true, roles: ['citizen'], messages: ['usage'] } },
   { path: '/history', name: 'history', component: () => import('./views/usage/HistoryView.vue'), meta: { titleKey: 'history.title', requiresAuth: true, roles: ['citizen'], messages: ['usage', 'history'] } },
   { path: '/m/license', name: 'mobile-view', component: () => import('./views/mobile/MobileLicenseView.vue'), meta: { titleKey: 'mobile.title', hideBack: true } },
   { path: '/counter', name: 'counter', component: () => import('./views/counter/CounterView.vue'), meta: { titleKey: 'counter.title', requiresAuth: true, roles: ['counter_staff'], messages: ['counter'] } },

@@ -48,8 +48,8 @@ describe('the counter code', () => {
   });
 
   it("works only at the counter of the organisation the holder authorised", async () => {
-    // 电子证照制发 belongs to the issuing agency, not to staff01's 东城区政务服务中心: this counter cannot look its code up.
-    const auth = await authorise(SERVICE_ITEM.certificateProduction);
+    // 个体工商户设立登记 belongs to 北京市市场监督管理局, not to staff01's 东城区政务服务中心: this counter cannot look its code up.
+    const auth = await authorise(SERVICE_ITEM.soleTraderRegistration);
     expect(auth.counterCode).toMatch(/^\d{17}$/);
     const res = await redeem(auth.counterCode!);
     expect(res.status).toBe(409);

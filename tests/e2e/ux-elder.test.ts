@@ -114,4 +114,47 @@ describe.each(VIEWPORTS)('长辈模式 at $name', ({ name, viewport }) => {
     await clerk.locator('#counter-biz-num').waitFor();
     await expectElderSized(clerk, `${name}-counter`);
   });
+
+  it('measures up on 扫码授权 at both ends, the counter-code entry and a mismatch refusal', { timeout: 240_000 }, async () => {
+    const clerk = await newPage(viewport);
+    clerk.setDefaultTimeout(60_000);
+    await clerk.goto(`${origin}/login`);
+    await turnOnElderMode(clerk);
+    await signIn(clerk, origin, 'staff01', '/counter');
+    await clerk.locator('#counter-biz-num').waitFor({ timeout: 120_000 });
+    await clerk.locator('#counter-biz-num').fill(`DC2026-ELDER-${name}`);
+    await clerk.locator('#counter-service-item').selectOption('DC-HJ-0001');
+    await clerk.getByRole('button', { name: '开始办件' }).click();
+    await clerk.locator('#counter-manual-code').waitFor();
+    await expectElderSized(clerk, `${name}-counter-code-entry`);
+
+    const created = clerk.waitForResponse((r) => r.url().endsWith('/api/counter/requests') && r.request().method() === 'POST');
+    await clerk.getByTestId('counter-request-start').click();
+    const { url } = (await (await created).json()) as { url: string };
+    await clerk.locator('.counter-request__qr svg, .counter-request__qr img').first().waitFor();
+    await expectElderSized(clerk, `${name}-counter-request-qr`);
+
+    const holder = await newPage(viewport);
+    holder.setDefaultTimeout(60_000);
+    await holder.goto(`${origin}/login`);
+    await turnOnElderMode(holder);
+    await signIn(holder, origin, 'zhangsan', new URL(url).pathname);
+    await holder.getByRole('radio', { name: /结婚证/ }).check();
+    await expectElderSized(holder, `${name}-request-consent`);
+
+    // A code for 不动产登记, typed at the 户籍业务办理 case: refused, naming both.
+    await holder.goto(`${origin}/`);
+    await holder.getByRole('link', { name: '结婚证', exact: true }).click();
+    await holder.getByRole('link', { name: '授权使用' }).click();
+    await holder.getByRole('radio', { name: /不动产登记/ }).first().check();
+    const sensitive = holder.getByTestId('sensitive-consent');
+    if (await sensitive.count()) await sensitive.check();
+    await holder.getByTestId('consent-confirm').click();
+    const code = (await holder.getByTestId('usage-counter-code').textContent()) ?? '';
+    await clerk.getByRole('button', { name: '改为扫码核验' }).click();
+    await clerk.locator('#counter-manual-code').fill(code);
+    await clerk.getByRole('button', { name: '核验', exact: true }).click();
+    await expect.poll(() => clerk.locator('#counter-failure').textContent(), { timeout: 20_000 }).toContain('不动产登记');
+    await expectElderSized(clerk, `${name}-counter-mismatch`);
+  });
 });

@@ -80,9 +80,9 @@ describe('the counter page (BFF)', () => {
     await holder.login('zhangsan');
     const wallet = (await holder.api<LicenseListResponse>('GET', '/api/licenses')).body;
     const licenseCode = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
-    // 电子证照制发 belongs to the issuing agency, not to the counter's 东城区政务服务中心.
+    // 个体工商户设立登记 belongs to 北京市市场监督管理局, not to the counter's 东城区政务服务中心.
     const auth = await holder.api<Authorisation>('POST', '/api/authorisations', {
-      body: { licenseCode, serviceItemCode: SERVICE_ITEM.certificateProduction, validitySeconds: 120, idempotencyKey: 'recipient-1', sensitiveConsent: true },
+      body: { licenseCode, serviceItemCode: SERVICE_ITEM.soleTraderRegistration, validitySeconds: 120, idempotencyKey: 'recipient-1', sensitiveConsent: true },
     });
     expect(auth.status).toBe(200);
 

@@ -16,7 +16,6 @@ import { CounterCodes } from '../services/counter-code.ts';
 import { CertificateStateSchema } from '../../contract/certificate-validity.ts';
 import { Errors } from '../../contract/error-body.ts';
 
-
 const Nullable = <T extends ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
 const State = CertificateStateSchema;
 
@@ -33,7 +32,7 @@ const ServiceItemsResponse = Type.Object({
   sensitiveVisible: Type.Boolean(),
 });
 
-const RedemptionResponse = Type.Object({
+export const RedemptionResponse = Type.Object({
   licenseCode: Type.String(),
   licenseItemCode: Type.String(),
   name: Type.String(),
@@ -79,13 +78,13 @@ const ByFunctionResponse = Type.Object({
 /** Per staff member, per minute: a window scans one citizen at a time; a loop or a script does not. */
 export const COUNTER_RATE_LIMITS = { redeem: 30, archive: 30, byFunction: 10 } as const;
 
-function staffOf(req: FastifyRequest): HolderSession {
+export function staffOf(req: FastifyRequest): HolderSession {
   // requireSession('counter_staff') ran first; this only narrows the type.
   if (!req.session) throw new ApiError(401, 'UNAUTHENTICATED', '请先登录');
   return req.session;
 }
 
-const limit = (max: number, what: string) => ({
+export const limit = (max: number, what: string) => ({
   rateLimit: {
     max,
     timeWindow: 60_000,
@@ -95,18 +94,30 @@ const limit = (max: number, what: string) => ({
   },
 });
 
+const services = new WeakMap<object, CounterService>();
+
+/** One counter service per app (its caches and handles), shared by the redeem routes and counter requests. */
+export function counterServiceFor(app: FastifyInstance, config: Config): CounterService {
+  let service = services.get(app.bffDb);
+  if (!service) {
+    service = new CounterService({
+      upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
+      recipient: new CounterRecipientCheck(app.stores.authorisations),
+      counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes, Date.now, sharedAttemptWindows(app)),
+      audit: app.stores.counterAudit,
+      handles: sharedHandles(app),
+    });
+    services.set(app.bffDb, service);
+  }
+  return service;
+}
+
 export async function counterRoutes(parent: FastifyInstance, config: Config): Promise<void> {
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     // Only routes that ask for it are limited; the key is the staff member, not the shared window IP.
     await app.register(rateLimit, { global: false, hook: 'preHandler', ...rateLimitStore(parent) });
-    const service = new CounterService({
-      upstream: app.counterUpstream, resultClearSeconds: config.counterResultClearSeconds, log: app.log,
-      recipient: new CounterRecipientCheck(app.stores.authorisations),
-      counterCodes: new CounterCodes(dataCipher(app.bffDb), app.stores.liveCodes, Date.now, sharedAttemptWindows(parent)),
-      audit: app.stores.counterAudit,
-      handles: sharedHandles(parent),
-    });
+    const service = counterServiceFor(parent, config);
     const staffOnly = app.requireSession('counter_staff');
 
     app.get('/api/counter/service-items', {

@@ -1,6 +1,8 @@
 // The holder's wallet: license/webpage records turned into cards and detail pages, with the
 // catalogue's field order, names and sensitivity (DB11/T 2290 6.3, 6.6), and the directory of
 // service items (事项) a certificate can be authorised for.
+import { printedNumber } from '../../contract/document-number.ts';
+import { isIssuerWork } from './holder-items.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type {
   LicenseCard,
@@ -259,8 +261,14 @@ export class HolderService {
     await this.#deps.capabilities?.ready();
     const { record } = await this.ownRecord(credential, licenseCode);
     const [entry, directory] = await Promise.all([this.catalogue(record.license_item_code), this.serviceDirectory()]);
-    const serviceItems: ServiceItemOption[] = directory
-      .filter((s) => s.licenseItemCodes.includes(record.license_item_code))
+    const accepting = directory.filter((s) => s.licenseItemCodes.includes(record.license_item_code));
+    // The issuer's own work items (电子证照制发) are not uses a holder consents to: never offered.
+    const admins = new Map<string, string | null>();
+    await Promise.all([...new Set(accepting.flatMap((s) => s.licenseItemCodes))].map(async (code) => {
+      admins.set(code, (await this.catalogue(code).catch(() => null))?.admin_org_code ?? null);
+    }));
+    const serviceItems: ServiceItemOption[] = accepting
+      .filter((s) => !isIssuerWork(s, (code) => admins.get(code)))
       .map((s) => ({ serviceItemCode: s.serviceItemCode, name: s.name, orgName: s.orgName, orgCode: s.orgCode, fields: fieldsForItem(s, entry, record) }));
     return { serviceItems, validity: this.validityBounds() };
   }
@@ -281,7 +289,8 @@ export class HolderService {
       name: record.name,
       licenseType: record.license_type,
       issueOrgName: record.issue_org_name,
-      idCode: numberSensitive ? maskSensitiveValue(record.id_code) : record.id_code,
+      // The number printed on the document, even where the record's id_code is the service's identifier (a 6.5 change).
+      idCode: numberSensitive ? maskSensitiveValue(printedNumber(record.id_code, record.data_fields)) : printedNumber(record.id_code, record.data_fields),
       beginDate: record.begin_date,
       expiryDate: record.expiry_date,
       state,

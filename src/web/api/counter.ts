@@ -8,6 +8,7 @@ import type {
   CounterServiceItemsResponse,
 } from '@contract/counter';
 import type { ApiErrorBody } from '@contract/bff';
+import type { CounterRequestCreate, CounterRequestCreated, RequestState } from '@contract/counter-request';
 import { t } from '../i18n';
 import { ApiRequestError, getJson, http, postJson } from './http';
 
@@ -46,4 +47,21 @@ export async function fetchArchive(req: CounterArchiveRequest): Promise<ArchiveF
 
 export function searchByFunction(req: CounterByFunctionRequest): Promise<CounterByFunctionResponse> {
   return postJson<CounterByFunctionResponse>('/counter/by-function', req);
+}
+
+/** 扫码授权: the counter screen starts a request for its case (issue 15). */
+export function startCounterRequest(req: CounterRequestCreate): Promise<CounterRequestCreated> {
+  return postJson<CounterRequestCreated>('/counter/requests', req);
+}
+
+export interface CounterRequestStatus {
+  state: RequestState;
+  expiresAt: string;
+  message: string | null;
+  result: CounterRedemption | null;
+}
+
+/** The counter screen's poll: the redemption arrives once, in the answer that delivers it. */
+export function pollCounterRequest(id: string): Promise<CounterRequestStatus> {
+  return getJson<CounterRequestStatus>(`/counter/requests/${encodeURIComponent(id)}`);
 }

@@ -20,6 +20,25 @@ import { fetchHistory } from '../api/history';
 import { getLicense } from '../api/licenses';
 
 const CONSENT_KEY = 'ecert.consent.';
+/** The service item this device last authorised a use for (a code, nothing personal): suggested first next time. */
+const LAST_ITEM_KEY = 'ecert.lastServiceItem';
+
+function rememberLastItem(code: string): void {
+  try {
+    localStorage.setItem(LAST_ITEM_KEY, code);
+  } catch {
+    // Private mode: nothing is suggested.
+  }
+}
+
+/** The service item last authorised on this device, if any. */
+export function lastServiceItem(): string | null {
+  try {
+    return localStorage.getItem(LAST_ITEM_KEY);
+  } catch {
+    return null;
+  }
+}
 
 /** What the holder agreed to for one code, so a refresh repeats exactly that and nothing more. */
 interface ConsentMemo {
@@ -84,6 +103,7 @@ export const useAuthorisationsStore = defineStore('authorisations', () => {
       clockOffsetMs.value = Number.isFinite(offset) && Math.abs(offset) > 2000 ? offset : 0;
     }
     rememberConsent(a.id, { sensitiveConsent: body.sensitiveConsent });
+    rememberLastItem(a.serviceItemCode);
     return put(a);
   }
 

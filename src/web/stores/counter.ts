@@ -52,6 +52,8 @@ export const useCounterStore = defineStore('counter', () => {
   const failure = ref<CounterFailure | null>(null);
   const busy = ref(false);
   let resultCode: string | null = null;
+  /** Whether the result on screen can be archived from this page (not one a counter request delivered). */
+  const archivable = ref(false);
 
   const searchResult = ref<CounterByFunctionResponse | null>(null);
   const searchFailure = ref<CounterFailure | null>(null);
@@ -90,6 +92,7 @@ export const useCounterStore = defineStore('counter', () => {
     result.value = null;
     failure.value = null;
     resultCode = null;
+    archivable.value = false;
     if (!options.keepSearch) {
       searchResult.value = null;
       searchFailure.value = null;
@@ -115,6 +118,7 @@ export const useCounterStore = defineStore('counter', () => {
     try {
       result.value = await redeemCode({ ...c, authCode });
       resultCode = authCode;
+      archivable.value = true;
       return true;
     } catch (err) {
       failure.value = failureOf(err);
@@ -122,6 +126,14 @@ export const useCounterStore = defineStore('counter', () => {
     } finally {
       busy.value = false;
     }
+  }
+
+  /** A result that arrived without a code this page holds (a counter request): nothing to archive from here. */
+  function showResult(r: CounterRedemption): void {
+    failure.value = null;
+    result.value = r;
+    resultCode = null;
+    archivable.value = false;
   }
 
   /** The signed PDF of the result on screen (or of a by-function item by its handle). */
@@ -150,6 +162,6 @@ export const useCounterStore = defineStore('counter', () => {
   return {
     orgName, serviceItems, resultClearSeconds, sensitiveVisible, configLoaded, configError,
     currentCase, pendingCode, serviceItem, result, failure, busy, searchResult, searchFailure, searching,
-    loadConfig, startCase, endCase, clearResult, redeem, archive, search,
+    loadConfig, startCase, endCase, clearResult, redeem, showResult, archivable, archive, search,
   };
 });

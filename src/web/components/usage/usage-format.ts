@@ -75,3 +75,9 @@ export function newIdempotencyKey(): string {
   const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** The holder's last used service item first (when offered at all); the others keep the BFF's order. */
+export function lastUsedFirst<T extends { serviceItemCode: string }>(items: T[], lastUsed: string | null | undefined): T[] {
+  const i = lastUsed ? items.findIndex((s) => s.serviceItemCode === lastUsed) : -1;
+  return i <= 0 ? items : [items[i]!, ...items.slice(0, i), ...items.slice(i + 1)];
+}

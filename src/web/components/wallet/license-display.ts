@@ -4,11 +4,9 @@
 // out of sight; the page's head already says name, number, holder, issuer and dates, so the
 // field list does not say them twice.
 import type { LicenseCard, LicenseDetail, LicenseField } from '@contract/bff';
+import { isServiceIdentifier } from '@contract/document-number';
 
-/** GB/T 36902 电子证照标识 (1.2.156.3005.2.…): for the systems that exchange the certificate. */
-export function isServiceIdentifier(value: string | null | undefined): boolean {
-  return /^1\.2\.156\.\d/.test((value ?? '').trim());
-}
+export { isServiceIdentifier };
 
 /** Face fields the head of the detail page states (名称, 号码, 持有人, 发证机构, 发证日期, 有效期). */
 const HEAD_KEYS = new Set(['ZZMC', 'ZZHM', 'CYRMC', 'FZJGMC', 'FZRQ', 'YXQJSRQ']);
