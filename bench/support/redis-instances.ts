@@ -1,18 +1,23 @@
 // `npm run bench:load -- --redis N`: N BFF processes as production runs them (src/server.ts, the
-// production switch) sharing one redis-server and one BFF_DB, beside a standalone sandbox whose
+// production switch) sharing one redis-server and one PostgreSQL, beside a standalone sandbox whose
 // identity provider accepts each instance's own origin. The load runner then measures the first
 // instance alone and all of them together, in the same run.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDatabase, startPostgres } from '../../tests/support/postgres.ts';
 import { startRedis } from '../../tests/support/redis.ts';
 import { freePort } from '../../tests/support/e2e.ts';
 import { spawnServer, type Server } from './processes.ts';
 
 export async function startRedisInstances(n: number): Promise<{ origins: string[]; servers: Server[] }> {
-  const redis = await startRedis();
-  const servers: Server[] = [{ origin: redis.url, pid: 0, rss: () => 0, cpu: () => 0, output: () => '', stop: () => redis.close() }];
+  const [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
+  const databaseUrl = await createDatabase(pg, 'bench');
+  const servers: Server[] = [
+    { origin: redis.url, pid: 0, rss: () => 0, cpu: () => 0, output: () => '', stop: () => redis.close() },
+    { origin: pg.url, pid: 0, rss: () => 0, cpu: () => 0, output: () => '', stop: () => pg.stop() },
+  ];
   const dir = mkdtempSync(join(tmpdir(), 'ecert-bench-redis-'));
   const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
   const origins = ports.map((p) => `http://127.0.0.1:${p}`);
@@ -27,7 +32,7 @@ export async function startRedisInstances(n: number): Promise<{ origins: string[
   for (const [i, origin] of origins.entries()) {
     servers.push(await spawnServer(['--import', 'tsx', 'src/server.ts'], {
       PORT: String(ports[i]), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, TRUST_PROXY: '1', LOG_FORMAT: 'json', LOG_LEVEL: 'warn',
-      REDIS_URL: redis.url, BFF_DB: join(dir, 'bff.sqlite'), BFF_DATA_KEY: dataKey,
+      REDIS_URL: redis.url, DATABASE_URL: databaseUrl, BFF_DB: join(dir, 'bff.sqlite'), BFF_DATA_KEY: dataKey,
       UPSTREAM_URL: `${sandboxOrigin}/license-app/v1`, UPSTREAM_APP_KEY: 'holder-h5', UPSTREAM_APP_SECRET: 'holder-h5-secret',
       UPSTREAM_ACCOUNT: 'holder-h5', UPSTREAM_PASSWORD: 'holder-h5-pass',
       COUNTER_UPSTREAM_APP_KEY: 'counter-demo', COUNTER_UPSTREAM_APP_SECRET: 'counter-demo-secret',

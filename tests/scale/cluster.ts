@@ -1,5 +1,5 @@
 // A small deployment for the multi-instance test: a standalone sandbox (as `npm run sandbox`),
-// BFF processes (as `src/server.ts` runs in production) sharing one Redis and one BFF_DB file,
+// BFF processes (as `src/server.ts` runs in production) sharing one Redis and one PostgreSQL,
 // and a reverse proxy in front that sends each request to the instance the test names in the
 // `x-instance` header (SSE and cookies pass through untouched).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -44,7 +44,7 @@ export interface Cluster {
   close: () => Promise<void>;
 }
 
-export async function startCluster(redisUrl: string, names: string[] = ['a', 'b']): Promise<Cluster> {
+export async function startCluster(redisUrl: string, databaseUrl: string, names: string[] = ['a', 'b']): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'ecert-cluster-'));
   const [sandboxPort, proxyPort] = [await freePort(), await freePort()];
   const sandboxOrigin = `http://127.0.0.1:${sandboxPort}`;
@@ -71,7 +71,7 @@ export async function startCluster(redisUrl: string, names: string[] = ['a', 'b'
     await until(async () => (await fetch(`${sandboxOrigin}/idp/.well-known/openid-configuration`)).ok, 'the sandbox did not start', 90_000);
     // Production settings, as each instance of a real deployment would have them.
     const shared = {
-      HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, LOG_LEVEL: 'warn', REDIS_URL: redisUrl,
+      HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, DATABASE_URL: databaseUrl,
       BFF_DB: join(dir, 'bff.sqlite'), BFF_DATA_KEY: randomBytes(32).toString('base64'),
       UPSTREAM_URL: `${sandboxOrigin}/license-app/v1`,
       UPSTREAM_APP_KEY: 'holder-h5', UPSTREAM_APP_SECRET: 'holder-h5-secret', UPSTREAM_ACCOUNT: 'holder-h5', UPSTREAM_PASSWORD: 'holder-h5-pass',

@@ -9,6 +9,7 @@ import type { CounterRedemption } from '../../src/contract/counter.ts';
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
 import { FEED_LEASE_KEY } from '../../src/bff/store/redis-lease.ts';
 import { BffClient } from '../support/bff-client.ts';
+import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 
@@ -56,6 +57,7 @@ async function openStream(client: RoutedClient, id: string) {
 }
 
 let redis: TestRedis;
+let pg: PgServer;
 let cluster: Cluster;
 let probe: Redis;
 const holder = new RoutedClient('');
@@ -88,8 +90,8 @@ async function leaseHolder(): Promise<string | null> {
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
-  cluster = await startCluster(redis.url);
+  [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
+  cluster = await startCluster(redis.url, await createDatabase(pg, 'cluster'));
   probe = new Redis(redis.url);
   Object.assign(holder, { origin: cluster.origin });
   Object.assign(staff, { origin: cluster.origin });
@@ -97,7 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   probe?.disconnect();
   await cluster?.close();
-  await redis?.close();
+  await Promise.all([redis?.close(), pg?.stop()]);
 });
 
 describe('two BFF instances behind one proxy', () => {

@@ -1,43 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Authorisation } from '../../src/contract/bff.ts';
 import type { CounterRedemption } from '../../src/contract/counter.ts';
 import { BffClient, zhangsanAuthorisesHouseholdRegister } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
-import { freePort } from '../support/ports.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
 import { freshPgDatabase, pool, startEngines, stopEngines } from './engines.ts';
 
 // The whole BFF with DATABASE_URL (issue 13): the holder authorises, the counter redeems, and the
 // records and the counter's audit are in PostgreSQL, none in the SQLite file. REDIS_URL must come
 // with it (config.ts); a throw-away Debian redis-server answers there.
 
-let redis: ChildProcess | null = null;
+let redis: TestRedis | undefined;
 let stack: BffStack;
 let dbUrl: string;
-
-async function startRedis(): Promise<string> {
-  const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 300; i += 1) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = createConnection(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return `redis://127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server did not start');
-}
 
 beforeAll(async () => {
   await startEngines();
   dbUrl = await freshPgDatabase();
-  stack = await startBffStack({ env: { DATABASE_URL: dbUrl, REDIS_URL: await startRedis() } });
+  redis = await startRedis();
+  stack = await startBffStack({ env: { DATABASE_URL: dbUrl, REDIS_URL: redis.url } });
 });
 afterAll(async () => {
   await stack?.close();
-  redis?.kill();
+  await redis?.close();
   await stopEngines();
 });
 

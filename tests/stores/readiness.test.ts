@@ -4,9 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BffClient } from '../support/bff-client.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
+import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 
 let redis: TestRedis;
+let pg: PgServer;
 let stack: BffStack;
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -23,12 +25,12 @@ const readyz = async () => {
 };
 
 beforeAll(async () => {
-  redis = await startRedis();
-  stack = await startBffStack({ env: { REDIS_URL: redis.url } });
+  [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
+  stack = await startBffStack({ env: { REDIS_URL: redis.url, DATABASE_URL: await createDatabase(pg, 'ready') } });
 });
 afterAll(async () => {
   await stack?.close();
-  await redis?.close();
+  await Promise.all([redis?.close(), pg?.stop()]);
 });
 
 describe('readiness with Redis', () => {
