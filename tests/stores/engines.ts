@@ -5,6 +5,7 @@ import { PG_MIGRATIONS } from '../../src/bff/store/pg-stores.ts';
 import { PgAuthorisationStore } from '../../src/bff/store/pg-authorisations.ts';
 import { PgLiveCodeStore } from '../../src/bff/store/counter-codes.ts';
 import { PgCounterAuditStore } from '../../src/bff/store/counter-audit.ts';
+import { PgCounterRequestStore } from '../../src/bff/store/pg-counter-requests.ts';
 import { sqliteStores, type BffStores } from '../../src/bff/store/plugin.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import type { NewClaim } from '../../src/bff/store/authorisations.ts';
@@ -43,6 +44,7 @@ export function pool(url: string): PgPool {
 export function pgStores(p: PgPool): BffStores {
   return {
     engine: 'postgres', authorisations: new PgAuthorisationStore(p), liveCodes: new PgLiveCodeStore(p), counterAudit: new PgCounterAuditStore(p),
+    counterRequests: new PgCounterRequestStore(p),
     ping: async () => undefined,
   };
 }

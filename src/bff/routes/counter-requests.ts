@@ -13,7 +13,6 @@ import { Errors } from '../../contract/error-body.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { CounterRequestService } from '../services/counter-requests.ts';
-import { CounterRequestStore } from '../store/counter-requests.ts';
 import { rateLimitStore } from '../store/redis-plugin.ts';
 import { counterServiceFor, limit, RedemptionResponse, staffOf } from './counter.ts';
 import { noStoreHook, sessionOf } from './licenses.ts';
@@ -43,7 +42,7 @@ export async function counterRequestRoutes(parent: FastifyInstance, config: Conf
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     await app.register(rateLimit, { global: false, hook: 'preHandler', ...rateLimitStore(parent) });
     const service = new CounterRequestService({
-      requests: new CounterRequestStore(app.bffDb),
+      requests: app.stores.counterRequests,
       authorisations: app.stores.authorisations,
       counter: counterServiceFor(parent, config),
       publicOrigin: config.publicOrigin,

@@ -64,7 +64,7 @@ export class CounterRequestService {
     const id = randomBytes(16).toString('base64url');
     const now = this.#now;
     const expiresAt = now + COUNTER_REQUEST_TTL_MS;
-    this.#d.requests.insert(id, {
+    await this.#d.requests.insert(id, {
       staff_sub: staff.sub, org_code: staff.orgCode, org_name: staff.orgName ?? '', service_item_code: item.serviceItemCode,
       service_item_name: item.name, biz_num: body.bizNum.trim(), license_item_codes: JSON.stringify(item.licenseItemCodes),
       created_at: now, expires_at: expiresAt,
@@ -74,8 +74,8 @@ export class CounterRequestService {
   }
 
   /** What the citizen sees before consenting. A request someone else answered is not theirs to see. */
-  forHolder(holder: HolderSession, id: string): HolderRequestView {
-    const row = this.#d.requests.byId(id);
+  async forHolder(holder: HolderSession, id: string): Promise<HolderRequestView> {
+    const row = await this.#d.requests.byId(id);
     if (!row || (row.holder_sub !== null && row.holder_sub !== holder.sub)) throw gone();
     return {
       id, orgName: row.org_name, serviceItemCode: row.service_item_code, serviceItemName: row.service_item_name, bizNum: row.biz_num,
@@ -85,7 +85,7 @@ export class CounterRequestService {
 
   /** The holder answers with the authorisation they just made: it must be theirs, live, and for this organisation's item. */
   async answer(holder: HolderSession, id: string, authorisationId: string): Promise<HolderRequestView> {
-    const row = this.#d.requests.byId(id);
+    const row = await this.#d.requests.byId(id);
     if (!row || (row.holder_sub !== null && row.holder_sub !== holder.sub)) throw gone();
     if (this.#state(row) !== 'waiting') throw notWaiting();
     const auth = await this.#d.authorisations.owned(holder.sub, authorisationId);
@@ -93,15 +93,15 @@ export class CounterRequestService {
     if (auth.org_code !== row.org_code || auth.service_item_code !== row.service_item_code) {
       throw new ApiError(409, 'CONFLICT', `该授权用于“${auth.service_item_name}”，不是窗口所请求的“${row.service_item_name}”`);
     }
-    if (!this.#d.requests.answer(id, holder.sub, auth.id, this.#now)) throw notWaiting();
+    if (!await this.#d.requests.answer(id, holder.sub, auth.id, this.#now)) throw notWaiting();
     this.#d.log.info({ event: 'counter.request.answered', authorisation: auth.id }, 'holder answered a counter request');
     return this.forHolder(holder, id);
   }
 
-  decline(holder: HolderSession, id: string): HolderRequestView {
-    const row = this.#d.requests.byId(id);
+  async decline(holder: HolderSession, id: string): Promise<HolderRequestView> {
+    const row = await this.#d.requests.byId(id);
     if (!row || (row.holder_sub !== null && row.holder_sub !== holder.sub)) throw gone();
-    if (!this.#d.requests.decline(id, holder.sub, this.#now)) throw notWaiting();
+    if (!await this.#d.requests.decline(id, holder.sub, this.#now)) throw notWaiting();
     return this.forHolder(holder, id);
   }
 
@@ -110,27 +110,27 @@ export class CounterRequestService {
    * organisation, learns anything of it; the result is redeemed and handed over once.
    */
   async forCounter(staff: HolderSession, id: string): Promise<CounterStatus> {
-    const row = this.#d.requests.byId(id);
+    const row = await this.#d.requests.byId(id);
     if (!row || row.staff_sub !== staff.sub || row.org_code !== staff.orgCode) throw gone();
     const status = (state: RequestState, message: string | null = row.message, result: CounterRedemption | null = null): CounterStatus =>
       ({ state, expiresAt: new Date(row.expires_at).toISOString(), message, result });
-    if (row.state !== 'answered' || !this.#d.requests.take(id)) return status(this.#state(row));
+    if (row.state !== 'answered' || !await this.#d.requests.take(id)) return status(this.#state(row));
     const auth = row.authorisation_id ? await this.#d.authorisations.byId(row.authorisation_id) : undefined;
     if (!auth?.auth_code || auth.org_code !== row.org_code || auth.service_item_code !== row.service_item_code) {
-      this.#d.requests.settle(id, 'failed', '持证人的授权已失效，请持证人重新扫码授权');
+      await this.#d.requests.settle(id, 'failed', '持证人的授权已失效，请持证人重新扫码授权');
       return status('failed', '持证人的授权已失效，请持证人重新扫码授权');
     }
     try {
       const result = await this.#d.counter.redeem(staff, { bizNum: row.biz_num, serviceItemCode: row.service_item_code, authCode: auth.auth_code });
-      this.#d.requests.settle(id, 'done');
+      await this.#d.requests.settle(id, 'done');
       return status('done', null, result);
     } catch (err) {
       // A fault on the way (the service unreachable) leaves the answer for the next poll; a refusal is final.
       if (!(err instanceof ApiError) || err.statusCode >= 500) {
-        this.#d.requests.settle(id, 'answered');
+        await this.#d.requests.settle(id, 'answered');
         throw err;
       }
-      this.#d.requests.settle(id, 'failed', err.message);
+      await this.#d.requests.settle(id, 'failed', err.message);
       return status('failed', err.message);
     }
   }

@@ -5,9 +5,10 @@ import { openPgPool, pingPg } from './pg.ts';
 import { PG_AUTHORISATION_MIGRATIONS, PgAuthorisationStore } from './pg-authorisations.ts';
 import { PgLiveCodeStore } from './counter-codes.ts';
 import { PG_COUNTER_AUDIT_MIGRATIONS, PgCounterAuditStore } from './counter-audit.ts';
+import { PG_COUNTER_REQUEST_MIGRATIONS, PgCounterRequestStore } from './pg-counter-requests.ts';
 import type { BffStores } from './plugin.ts';
 
-export const PG_MIGRATIONS = [...PG_AUTHORISATION_MIGRATIONS, ...PG_COUNTER_AUDIT_MIGRATIONS];
+export const PG_MIGRATIONS = [...PG_AUTHORISATION_MIGRATIONS, ...PG_COUNTER_AUDIT_MIGRATIONS, ...PG_COUNTER_REQUEST_MIGRATIONS];
 
 export async function openPostgresStores(url: string): Promise<{ stores: BffStores; close: () => Promise<void> }> {
   const pool = openPgPool(url);
@@ -23,6 +24,7 @@ export async function openPostgresStores(url: string): Promise<{ stores: BffStor
       authorisations: new PgAuthorisationStore(pool),
       liveCodes: new PgLiveCodeStore(pool),
       counterAudit: new PgCounterAuditStore(pool),
+      counterRequests: new PgCounterRequestStore(pool),
       ping: () => pingPg(pool),
     },
     close: () => pool.end(),

@@ -1,6 +1,6 @@
 // The BFF's stores, opened once and closed after the last request (issue 13). The SQLite file
 // (app.bffDb) is always there: sessions and the embedded stores live in it. With DATABASE_URL the
-// authorisation records, live codes and counter audit live in PostgreSQL instead, migrated at
+// authorisation records, live codes, counter audit and counter-initiated requests live in PostgreSQL instead, migrated at
 // start-up under an advisory lock; without it nothing of PostgreSQL is loaded.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
@@ -10,12 +10,15 @@ import type { AuthorisationStore } from './authorisations.ts';
 import { SqliteAuthorisationStore } from './authorisations-sqlite.ts';
 import { SqliteLiveCodeStore, type LiveCodeStore } from './counter-codes.ts';
 import { SqliteCounterAuditStore, type CounterAuditStore } from './counter-audit.ts';
+import type { CounterRequestStore } from './counter-requests.ts';
+import { SqliteCounterRequestStore } from './counter-requests-sqlite.ts';
 
 export interface BffStores {
   engine: 'sqlite' | 'postgres';
   authorisations: AuthorisationStore;
   liveCodes: LiveCodeStore;
   counterAudit: CounterAuditStore;
+  counterRequests: CounterRequestStore;
   /** Resolves when the records' engine answers (for /readyz); rejects otherwise. */
   ping(): Promise<void>;
 }
@@ -24,6 +27,7 @@ export function sqliteStores(db: BffDb): BffStores {
   const authorisations = new SqliteAuthorisationStore(db);
   return {
     engine: 'sqlite', authorisations, liveCodes: new SqliteLiveCodeStore(db), counterAudit: new SqliteCounterAuditStore(db),
+    counterRequests: new SqliteCounterRequestStore(db),
     ping: () => authorisations.ping(),
   };
 }
