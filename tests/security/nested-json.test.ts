@@ -119,7 +119,7 @@ async function healthzWhile<T extends { began: number; ended: number }>(during: 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe('nested JSON and oversize bodies', () => {
-  it('keeps /healthz under 100 ms while 8 MB hits the sandbox and 1 MB hits the BFF', async () => {
+  it('keeps the server free while 8 MB hits the sandbox and 1 MB hits the BFF: little CPU, /healthz answering', async () => {
     // A warm server, as in production: the first requests compile routes and their refusal paths.
     // (The first refusals of a cold process cost more: in trials here the median probe was then
     // 150-270 ms during the same attack; warm, 3-35 ms, as /healthz alone was 5-8 ms.)
@@ -133,6 +133,7 @@ describe('nested JSON and oversize bodies', () => {
       await new Promise((r) => setTimeout(r, 500));
       return { began, ended: performance.timeOrigin + performance.now() };
     });
+    const cpuBefore = process.cpuUsage();
     const { result, probes } = await healthzWhile(() => attack([
       ['/sandbox/license-app/v1/security/login', 8 << 20],
       // The one sandbox route that takes 8 MB (attachments): refused by depth at the 33rd byte.
@@ -140,19 +141,26 @@ describe('nested JSON and oversize bodies', () => {
       ['/api/authorisations', 1 << 20],
       ['/auth/logout', 1 << 20],
     ]));
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpuMs = (cpu.user + cpu.system) / 1000;
     const [login, attachment, bff, logout] = result.answers as [Answer, Answer, Answer, Answer];
-    // Before the fix /healthz waited 6.6 s (8 MB) and 0.6 s (1 MB). The bound is 100 ms added,
-    // here on the median of a bystander's open-loop probes sent while the bodies were in
-    // flight. Why the median and not the slowest: CI runs this on two cores loaded by the rest of
+    // Before the fix /healthz waited 6.6 s (8 MB) and 0.6 s (1 MB). The probes' figure is the
+    // median of a bystander's open-loop probes sent while the bodies were in flight. Why the median and not the slowest: CI runs this on two cores loaded by the rest of
     // the suite, where single probes (and this process's event loop, by perf_hooks'
     // monitorEventLoopDelay) were seen to wait 200-500 ms for a core with no attack at all; a stall
     // of the server's own making delays every probe sent during it, so it moves the median, and a
     // scheduler's hiccup does not. The bystander is a process of its own: probes from this one
     // (which runs the server) would stall with it, and the attacker's own would time its 18 MB.
-    // The bound is on what the attack adds: the quiet median is what a loaded CI machine costs
-    // by itself (5-8 ms on an idle one), and the two windows are a moment apart.
-    expect(probes.length).toBeGreaterThanOrEqual(5);
-    expect(median(probes) - median(quiet.probes)).toBeLessThan(100);
+    // Two bounds. The firm one is on CPU time, which other processes cannot inflate: the server
+    // (this process) spent 60-80 ms on the whole attack and the probes here; before the fix parsing
+    // alone took 6.6 s. The wall-clock one is on what the attack adds to the bystander's median
+    // over its quiet median a moment before: 2-7 ms here, but CI runs other test files beside this
+    // one on the same two cores, and a flat 100 ms failed there with no stall of the server's own,
+    // so it only has to catch a stall of the old size.
+    // (On a loaded machine the bystander itself may get a core only a few times in the window.)
+    expect(probes.length).toBeGreaterThan(0);
+    expect(serverCpuMs).toBeLessThan(500);
+    expect(median(probes) - median(quiet.probes)).toBeLessThan(1000);
 
     // Refused before being read: an answer, or a connection the server closed while the attacker
     // was still writing (status 0). Which one is a race; the envelopes are checked below.
