@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authorisation, AuthorisationStatusEvent, HistoryResponse, LicenseListResponse } from '../../src/contract/bff.ts';
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
 import { BffClient } from '../support/bff-client.ts';
+import { readStatusEvents, type TimedStatus } from '../support/sse.ts';
 import { startBffStack, type BffStack } from '../support/bff-stack.ts';
 import { errorCode, SandboxClient, STAFF_OPERATOR } from '../support/sandbox-client.ts';
 
@@ -59,29 +60,13 @@ function authorise(client: BffClient, over: Record<string, unknown> = {}) {
 async function openStream(client: BffClient, id: string, origin = stack.origin) {
   const ctrl = new AbortController();
   const res = await fetch(`${origin}/api/authorisations/${id}/events`, { headers: { cookie: client.jar.header(), accept: 'text/event-stream' }, signal: ctrl.signal });
-  const events: Array<{ at: number; data: AuthorisationStatusEvent }> = [];
+  const events: TimedStatus[] = [];
   let ended = false;
   let wake: () => void = () => undefined;
   let markDone: () => void = () => undefined;
   const done = new Promise<void>((r) => (markDone = r));
   if (res.ok && res.body) {
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buf = '';
-    void (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += decoder.decode(value, { stream: true });
-        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: status$/m.test(block) && data) events.push({ at: Date.now(), data: JSON.parse(data) as AuthorisationStatusEvent });
-        }
-        wake();
-      }
-    })().catch(() => undefined).finally(() => {
+    void readStatusEvents(res.body, events, () => wake()).done.catch(() => undefined).finally(() => {
       ended = true;
       wake();
       markDone();

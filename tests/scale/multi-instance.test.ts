@@ -9,6 +9,7 @@ import type { CounterRedemption } from '../../src/contract/counter.ts';
 import { LICENSE_ITEM, SERVICE_ITEM } from '../../src/sandbox/catalogue-data.ts';
 import { FEED_LEASE_KEY } from '../../src/bff/store/redis-lease.ts';
 import { BffClient } from '../support/bff-client.ts';
+import { readStatusEvents, type TimedStatus } from '../support/sse.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 import { startCluster, type Cluster } from './cluster.ts';
@@ -25,23 +26,9 @@ class RoutedClient extends BffClient {
 async function openStream(client: RoutedClient, id: string) {
   const res = await client.raw('GET', `/api/authorisations/${id}/events`, { headers: { accept: 'text/event-stream' } });
   expect(res.status).toBe(200);
-  const events: Array<{ at: number; data: AuthorisationStatusEvent }> = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (/^event: status$/m.test(block) && data) events.push({ at: Date.now(), data: JSON.parse(data) as AuthorisationStatusEvent });
-      }
-    }
-  })().catch(() => undefined);
+  const events: TimedStatus[] = [];
+  const reading = readStatusEvents(res.body!, events);
+  void reading.done.catch(() => undefined);
   return {
     next: async (match: (e: AuthorisationStatusEvent) => boolean, timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
@@ -52,7 +39,7 @@ async function openStream(client: RoutedClient, id: string) {
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    cancel: () => reader.cancel().catch(() => undefined),
+    cancel: reading.cancel,
   };
 }
 
