@@ -121,6 +121,15 @@ describe('consent', () => {
     expect(wrongItem.status).toBe(400);
   });
 
+  it("refuses the issuer's own work item, which accepts the certificate but is never offered to a holder", async () => {
+    const household = license(LICENSE_ITEM.householdRegister);
+    const offered = await zhangsan.api<{ serviceItems: { serviceItemCode: string }[] }>('GET', `/api/licenses/${household}/service-items`);
+    expect(offered.body.serviceItems.map((s) => s.serviceItemCode)).not.toContain(SERVICE_ITEM.certificateProduction);
+    const res = await authorise(zhangsan, { serviceItemCode: SERVICE_ITEM.certificateProduction });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: 'BAD_REQUEST', message: '所选事项不接受该证照，请重新选择事项' } });
+  });
+
   it('makes one authorisation and one upstream code for a double tap, even a concurrent one', async () => {
     const idempotencyKey = newKey();
     const before = upstreamCalls.filter((p) => p.endsWith('/license/holder')).length;

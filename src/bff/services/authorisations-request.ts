@@ -23,8 +23,9 @@ export async function whatIsAuthorised(
   const { record } = await holder.ownRecord(credential, req.licenseCode);
   const reason = unusableReason(licenseState(record, now).state);
   if (reason) throw certificateNotUsable(reason);
-  const item = (await holder.serviceDirectory()).find((s) => s.serviceItemCode === req.serviceItemCode);
-  if (!item || !item.licenseItemCodes.includes(record.license_item_code)) {
+  // Only an item the holder was offered: one that accepts the certificate and is not the issuer's own work.
+  const item = (await holder.offeredItemsFor(record.license_item_code)).find((s) => s.serviceItemCode === req.serviceItemCode);
+  if (!item) {
     throw new ApiError(400, 'BAD_REQUEST', '所选事项不接受该证照，请重新选择事项');
   }
   const entry = await holder.catalogue(record.license_item_code);

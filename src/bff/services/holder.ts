@@ -260,17 +260,23 @@ export class HolderService {
   async serviceItemsFor(credential: string, licenseCode: string): Promise<ServiceItemListResponse> {
     await this.#deps.capabilities?.ready();
     const { record } = await this.ownRecord(credential, licenseCode);
-    const [entry, directory] = await Promise.all([this.catalogue(record.license_item_code), this.serviceDirectory()]);
-    const accepting = directory.filter((s) => s.licenseItemCodes.includes(record.license_item_code));
-    // The issuer's own work items (电子证照制发) are not uses a holder consents to: never offered.
+    const [entry, offered] = await Promise.all([this.catalogue(record.license_item_code), this.offeredItemsFor(record.license_item_code)]);
+    const serviceItems: ServiceItemOption[] = offered
+      .map((s) => ({ serviceItemCode: s.serviceItemCode, name: s.name, orgName: s.orgName, orgCode: s.orgCode, fields: fieldsForItem(s, entry, record) }));
+    return { serviceItems, validity: this.validityBounds() };
+  }
+
+  /**
+   * The service items a holder may authorise a certificate of this kind for: those that accept it,
+   * less the issuer's own work items (电子证照制发), which are not uses a holder consents to.
+   */
+  async offeredItemsFor(licenseItemCode: string): Promise<DirectoryItem[]> {
+    const accepting = (await this.serviceDirectory()).filter((s) => s.licenseItemCodes.includes(licenseItemCode));
     const admins = new Map<string, string | null>();
     await Promise.all([...new Set(accepting.flatMap((s) => s.licenseItemCodes))].map(async (code) => {
       admins.set(code, (await this.catalogue(code).catch(() => null))?.admin_org_code ?? null);
     }));
-    const serviceItems: ServiceItemOption[] = accepting
-      .filter((s) => !isIssuerWork(s, (code) => admins.get(code)))
-      .map((s) => ({ serviceItemCode: s.serviceItemCode, name: s.name, orgName: s.orgName, orgCode: s.orgCode, fields: fieldsForItem(s, entry, record) }));
-    return { serviceItems, validity: this.validityBounds() };
+    return accepting.filter((s) => !isIssuerWork(s, (code) => admins.get(code)));
   }
 
   /** The first service item that accepts this certificate (license/holder needs one). */
