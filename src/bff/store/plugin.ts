@@ -12,6 +12,7 @@ import { SqliteLiveCodeStore, type LiveCodeStore } from './counter-codes.ts';
 import { SqliteCounterAuditStore, type CounterAuditStore } from './counter-audit.ts';
 import type { CounterRequestStore } from './counter-requests.ts';
 import { SqliteCounterRequestStore } from './counter-requests-sqlite.ts';
+import { retryAfterOnStoreLoss } from './unavailable.ts';
 
 export interface BffStores {
   engine: 'sqlite' | 'postgres';
@@ -47,5 +48,6 @@ export const bffStorePlugin = fp(async (app: FastifyInstance, opts: { config: Co
     db.close();
   });
   app.decorate('bffDb', db);
+  retryAfterOnStoreLoss(app);
   app.decorate('stores', await openStores(app, opts.config, db));
 }, { name: 'bff-store' });
