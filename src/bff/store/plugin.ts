@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { openBffDb, type BffDb } from './db.ts';
+import { dataCipher, openBffDb, type BffDb } from './db.ts';
 import type { AuthorisationStore } from './authorisations.ts';
 import { SqliteAuthorisationStore } from './authorisations-sqlite.ts';
 import { SqliteLiveCodeStore, type LiveCodeStore } from './counter-codes.ts';
@@ -37,7 +37,7 @@ async function openStores(app: FastifyInstance, config: Config, db: BffDb): Prom
   if (!config.databaseUrl) return sqliteStores(db);
   // Loaded only when used: the embedded default never loads the PostgreSQL client.
   const { openPostgresStores } = await import('./pg-stores.ts');
-  const { stores, close } = await openPostgresStores(config.databaseUrl);
+  const { stores, close } = await openPostgresStores(config.databaseUrl, dataCipher(db));
   app.addHook('onClose', close);
   return stores;
 }
@@ -49,5 +49,9 @@ export const bffStorePlugin = fp(async (app: FastifyInstance, opts: { config: Co
   });
   app.decorate('bffDb', db);
   retryAfterOnStoreLoss(app);
-  app.decorate('stores', await openStores(app, opts.config, db));
+  const stores = await openStores(app, opts.config, db);
+  // Credentials written before they were sealed at rest (issue 13) are sealed now.
+  const sealed = await stores.authorisations.sealLeftoverCredentials();
+  if (sealed > 0) app.log.info({ sealed }, 'sealed holder credentials kept from before sealing');
+  app.decorate('stores', stores);
 }, { name: 'bff-store' });
