@@ -39,7 +39,11 @@ async function idOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-export async function startPostgres(): Promise<PgServer> {
+/**
+ * `durable`: fsync, synchronous commit and full-page writes as a production server has them (the
+ * benches' figures); the tests leave them off, they only need the behaviour.
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<PgServer> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'ecert-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -52,7 +56,8 @@ export async function startPostgres(): Promise<PgServer> {
   const data = join(dir, 'data');
   await cmd('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast} -c max_connections=60`;
   // -w waits until the server accepts connections; generous on two loaded cores.
   const start = async (): Promise<void> => {
     await cmd('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);

@@ -3,7 +3,7 @@ import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
 import type { Statement } from 'better-sqlite3';
 import { dataCipher, migrate, type BffDb, type Migration } from './db.ts';
 import {
-  CredentialSeal, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
+  CredentialSeal, LEFTOVERS_INDEX, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
   type RedemptionRow, type StoredState,
 } from './authorisations.ts';
 
@@ -70,6 +70,7 @@ export const AUTHORISATION_MIGRATIONS: readonly Migration[] = [
     id: 'authorisations-003',
     sql: 'ALTER TABLE holder_authorisations ADD COLUMN lease_until INTEGER',
   },
+  LEFTOVERS_INDEX,
 ];
 
 /** The index behind byAuthCodeHash (sha256_hex is registered by openBffDb). */

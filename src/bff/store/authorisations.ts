@@ -4,6 +4,7 @@
 // (pg-authorisations.ts) serves many instances. tests/stores/ runs one table of behaviour on both.
 import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
 import type { DataCipher } from './crypto.ts';
+import type { Migration } from './migrations.ts';
 
 export type StoredState = 'pending' | AuthorisationStatus;
 
@@ -53,6 +54,17 @@ export interface RedemptionInput {
 
 /** The redemption's identity: the same redemption seen in the feed and in uses is one row. */
 export const redemptionKey = (r: RedemptionInput): string => `${r.authCode}|${r.interface}|${r.system}|${r.timeText}`;
+
+/**
+ * The expiry runner's search for a crash's leftovers (claimLeftovers, every second on every
+ * instance) without reading the whole table: a partial index over the few rows it can find
+ * (bench:stores measured 27 ms per pass at 50,000 records without it, 0.5 ms with it). The same id
+ * on both engines.
+ */
+export const LEFTOVERS_INDEX: Migration = {
+  id: 'authorisations-004',
+  sql: `CREATE INDEX holder_authorisations_leftovers ON holder_authorisations (created_at) WHERE state = 'pending' OR spare_codes IS NOT NULL`,
+};
 
 /** A redemption as both engines keep it (holder_redemptions). */
 export interface RedemptionRow {

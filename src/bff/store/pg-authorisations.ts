@@ -8,7 +8,7 @@ import type { Migration } from './migrations.ts';
 import type { PgPool } from './pg.ts';
 import { pingPg } from './pg.ts';
 import {
-  CredentialSeal, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
+  CredentialSeal, LEFTOVERS_INDEX, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
   type RedemptionRow, type StoredState,
 } from './authorisations.ts';
 
@@ -63,6 +63,7 @@ export const PG_AUTHORISATION_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  LEFTOVERS_INDEX,
 ];
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
