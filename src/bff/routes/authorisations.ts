@@ -79,11 +79,12 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     const session = sessionOf(req);
     const first = await s.authorisations.statusFor(session, req.params.id);
     if (!first) throw notFound('授权');
-    const slot = await streams.acquire(session.id, MAX_STREAMS_PER_SESSION);
-    if (!slot) {
+    const acquired = await streams.acquire(session.id, MAX_STREAMS_PER_SESSION);
+    if (!acquired) {
       void reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS));
       throw new ApiError(429, 'RATE_LIMITED', '实时状态连接过多，请关闭其他页面后重试');
     }
+    const slot = acquired;
 
     reply.hijack();
     const res = reply.raw;
