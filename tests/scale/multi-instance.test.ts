@@ -51,10 +51,10 @@ const holder = new RoutedClient('');
 const staff = new RoutedClient('');
 let n = 0;
 
-async function authorise(): Promise<Authorisation> {
-  const licenses = (await holder.api<LicenseListResponse>('GET', '/api/licenses')).body.licenses;
+async function authorise(client: RoutedClient = holder): Promise<Authorisation> {
+  const licenses = (await client.api<LicenseListResponse>('GET', '/api/licenses')).body.licenses;
   const licenseCode = licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)!.licenseCode;
-  const res = await holder.api<Authorisation>('POST', '/api/authorisations', {
+  const res = await client.api<Authorisation>('POST', '/api/authorisations', {
     body: { licenseCode, serviceItemCode: SERVICE_ITEM.householdAffairs, validitySeconds: 300, idempotencyKey: `scale-${++n}-${Date.now()}`, sensitiveConsent: true },
   });
   expect(res.status, res.text).toBe(200);
@@ -112,6 +112,38 @@ describe('two BFF instances behind one proxy', () => {
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${cluster.output()}`, { cause: err });
     }
+  });
+
+  it("counts one session's live-status streams across both instances, and frees a slot when a stream ends", async () => {
+    const tabs = new RoutedClient(cluster.origin);
+    tabs.instance = 'a';
+    await tabs.login('zhangsan');
+    const auth = await authorise(tabs);
+    const open: (() => Promise<unknown>)[] = [];
+    for (const instance of ['a', 'a', 'b', 'b']) {
+      tabs.instance = instance;
+      open.push((await openStream(tabs, auth.id)).cancel);
+    }
+    for (const instance of ['a', 'b']) {
+      tabs.instance = instance;
+      const refused = await tabs.raw('GET', `/api/authorisations/${auth.id}/events`, { headers: { accept: 'text/event-stream' } });
+      expect(refused.status, `a fifth stream on ${instance}`).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('10');
+      await refused.body?.cancel();
+    }
+    // A tab on A closes: its slot is free for a stream on B as soon as A has seen the close.
+    await open.shift()!();
+    tabs.instance = 'b';
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      const res = await tabs.raw('GET', `/api/authorisations/${auth.id}/events`, { headers: { accept: 'text/event-stream' } });
+      status = res.status;
+      if (status === 200) open.push(() => res.body!.cancel());
+      else await res.body?.cancel().then(() => new Promise((r) => setTimeout(r, 100)));
+    }
+    expect(status).toBe(200);
+    await Promise.all(open.map((cancel) => cancel()));
   });
 
   it('keeps delivering redemptions after the instance reading the feed is killed', async () => {

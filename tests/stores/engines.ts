@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { DataCipher } from '../../src/bff/store/crypto.ts';
 import { openBffDb } from '../../src/bff/store/db.ts';
 import { migratePg } from '../../src/bff/store/migrations.ts';
 import { openPgPool, type PgPool } from '../../src/bff/store/pg.ts';
@@ -15,6 +17,9 @@ import type { NewClaim } from '../../src/bff/store/authorisations.ts';
 
 export type EngineName = 'sqlite' | 'postgres';
 export const ENGINES: EngineName[] = ['sqlite', 'postgres'];
+
+/** The deployment's data key (BFF_DATA_KEY): the same on every instance of a test. */
+export const deploymentCipher = new DataCipher(randomBytes(32));
 
 let server: PgServer | null = null;
 const pools: PgPool[] = [];
@@ -43,7 +48,7 @@ export function pool(url: string): PgPool {
 
 export function pgStores(p: PgPool): BffStores {
   return {
-    engine: 'postgres', authorisations: new PgAuthorisationStore(p), liveCodes: new PgLiveCodeStore(p), counterAudit: new PgCounterAuditStore(p),
+    engine: 'postgres', authorisations: new PgAuthorisationStore(p, deploymentCipher), liveCodes: new PgLiveCodeStore(p), counterAudit: new PgCounterAuditStore(p),
     counterRequests: new PgCounterRequestStore(p),
     ping: async () => undefined,
   };

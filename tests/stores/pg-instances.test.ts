@@ -8,7 +8,7 @@ import { CodeRevoker } from '../../src/bff/services/authorisations-revoke.ts';
 import { ExpiryRunner, type Clock } from '../../src/bff/services/authorisations-expiry.ts';
 import type { UpstreamClient } from '../../src/bff/upstream/client.ts';
 import type { UpstreamCapabilities } from '../../src/bff/upstream/capabilities.ts';
-import { claimOf, freshPgDatabase, pool, startEngines, stopEngines } from './engines.ts';
+import { claimOf, deploymentCipher, freshPgDatabase, pool, startEngines, stopEngines } from './engines.ts';
 
 // Two BFF instances on one PostgreSQL database (issue 13): each has its own pool, as two
 // processes would. What must hold: an idempotency key is claimed once, each due code is revoked
@@ -23,7 +23,7 @@ it('two instances claiming the same idempotency key at once: exactly one wins', 
   const url = await freshPgDatabase();
   const [a, b] = [pool(url), pool(url)];
   await migratePg(a, PG_MIGRATIONS);
-  const stores = [new PgAuthorisationStore(a), new PgAuthorisationStore(b)];
+  const stores = [new PgAuthorisationStore(a, deploymentCipher), new PgAuthorisationStore(b, deploymentCipher)];
   for (let round = 0; round < 10; round += 1) {
     const wins = await Promise.all(stores.flatMap((s, i) => [0, 1, 2].map((j) =>
       s.claim(claimOf({ id: `r${round}-${i}-${j}`, idempotency_key: `key-${round}` })))));
@@ -35,7 +35,7 @@ it('two expiry runners on one database revoke each due code once, and the second
   const url = await freshPgDatabase();
   const [a, b] = [pool(url), pool(url)];
   await migratePg(a, PG_MIGRATIONS);
-  const setup = new PgAuthorisationStore(a);
+  const setup = new PgAuthorisationStore(a, deploymentCipher);
   const codes = Array.from({ length: 40 }, (_, i) => `CODE-${i}`);
   for (const [i, code] of codes.entries()) {
     await setup.claim(claimOf({ id: `auth-${i}`, idempotency_key: `k-${i}` }));
@@ -53,7 +53,7 @@ it('two expiry runners on one database revoke each due code once, and the second
   let now = 40_000;
   const clock: Clock = { now: () => now, setTimeout: () => null, clearTimeout: () => undefined };
   const runner = (p: ReturnType<typeof pool>) => {
-    const store = new PgAuthorisationStore(p);
+    const store = new PgAuthorisationStore(p, deploymentCipher);
     const revoker = new CodeRevoker({ store, upstream, capabilities, log: silent, now: clock.now });
     return new ExpiryRunner({
       store, revoker, clock, log: silent, ready: async () => undefined, leftoversBefore: () => 0,
@@ -66,7 +66,7 @@ it('two expiry runners on one database revoke each due code once, and the second
     });
   };
   // One instance dies holding leases on a few records: they are revoked by nobody until the leases run out.
-  const dead = new PgAuthorisationStore(b);
+  const dead = new PgAuthorisationStore(b, deploymentCipher);
   const held = await dead.claimDue(now, 30_000, 3);
   await Promise.all([runner(a).runOnce(), runner(b).runOnce(), runner(a).runOnce(), runner(b).runOnce()]);
   expect(revoked.size).toBe(codes.length - held.length);

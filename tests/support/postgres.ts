@@ -10,6 +10,7 @@ import { freePort } from './ports.ts';
 // installs it): initdb in a temp dir, pg_ctl on a port from this worker's slice, loopback only,
 // trust auth, no fsync. `postgres` refuses to run as root, so as root it runs as the postgres user.
 // Start one per test file (beforeAll) and give each test its own database (createDatabase).
+// halt() and start() take the server away and bring it back on the same port with the same data.
 
 const run = promisify(execFile);
 
@@ -17,6 +18,11 @@ export interface PgServer {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
+  /** Stops the server (fast shutdown: sessions are cut) and waits until it is down; the data stays. */
+  halt: () => Promise<void>;
+  /** Starts it again on the same port and data directory; waits until it accepts connections. */
+  start: () => Promise<void>;
+  /** Stops it and removes its directory. */
   stop: () => Promise<void>;
 }
 
@@ -33,7 +39,11 @@ async function idOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-export async function startPostgres(): Promise<PgServer> {
+/**
+ * `durable`: fsync, synchronous commit and full-page writes as a production server has them (the
+ * benches' figures); the tests leave them off, they only need the behaviour.
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<PgServer> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'ecert-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -46,12 +56,20 @@ export async function startPostgres(): Promise<PgServer> {
   const data = join(dir, 'data');
   await cmd('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  const fast = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast} -c max_connections=60`;
   // -w waits until the server accepts connections; generous on two loaded cores.
-  await cmd('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);
+  const start = async (): Promise<void> => {
+    await cmd('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);
+  };
+  await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    halt: async () => {
+      await cmd('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    },
+    start,
     stop: async () => {
       await cmd('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '60', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

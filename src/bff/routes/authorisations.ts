@@ -8,6 +8,7 @@ import { ApiError, notFound } from '../errors.ts';
 import { isFinal } from '../services/authorisations.ts';
 import type { HolderServices } from '../services/holder-services.ts';
 import { Errors } from '../../contract/error-body.ts';
+import { sharedStreamSlots } from '../store/redis-plugin.ts';
 import { LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -55,8 +56,9 @@ const CreateBody = Type.Object({
 export async function authorisationRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const citizen = app.requireSession('citizen');
-  /** Open streams per session id: one cookie cannot hold thousands of them (issue 10). */
-  const streams = new Map<string, number>();
+  /** Open streams per session id: one cookie cannot hold thousands of them (issue 10), on any number of instances (issue 13). */
+  const streams = sharedStreamSlots(app);
+  app.addHook('preClose', () => streams.close());
 
   app.post('/api/authorisations', { preHandler: citizen, onRequest: noStoreHook, schema: { body: CreateBody, response: { 200: AuthorisationSchema, ...Errors } } },
     async (req) => s.authorisations.create(sessionOf(req), req.body));
@@ -77,12 +79,12 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     const session = sessionOf(req);
     const first = await s.authorisations.statusFor(session, req.params.id);
     if (!first) throw notFound('授权');
-    const open = streams.get(session.id) ?? 0;
-    if (open >= MAX_STREAMS_PER_SESSION) {
+    const acquired = await streams.acquire(session.id, MAX_STREAMS_PER_SESSION);
+    if (!acquired) {
       void reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS));
       throw new ApiError(429, 'RATE_LIMITED', '实时状态连接过多，请关闭其他页面后重试');
     }
-    streams.set(session.id, open + 1);
+    const slot = acquired;
 
     reply.hijack();
     const res = reply.raw;
@@ -129,9 +131,7 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
     function end(): void {
       if (closed) return;
       closed = true;
-      const left = (streams.get(session.id) ?? 1) - 1;
-      if (left > 0) streams.set(session.id, left);
-      else streams.delete(session.id);
+      slot.release();
       clearInterval(heartbeat);
       clearInterval(fallback);
       clearTimeout(expiryTimer);

@@ -1,8 +1,11 @@
 // The authorisation store on the BFF's SQLite file (BFF_DB): the embedded default, one process.
 import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
 import type { Statement } from 'better-sqlite3';
-import { migrate, type BffDb, type Migration } from './db.ts';
-import { redemptionKey, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput, type StoredState } from './authorisations.ts';
+import { dataCipher, migrate, type BffDb, type Migration } from './db.ts';
+import {
+  CredentialSeal, LEFTOVERS_INDEX, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
+  type RedemptionRow, type StoredState,
+} from './authorisations.ts';
 
 export const AUTHORISATION_MIGRATIONS: readonly Migration[] = [
   {
@@ -67,6 +70,7 @@ export const AUTHORISATION_MIGRATIONS: readonly Migration[] = [
     id: 'authorisations-003',
     sql: 'ALTER TABLE holder_authorisations ADD COLUMN lease_until INTEGER',
   },
+  LEFTOVERS_INDEX,
 ];
 
 /** The index behind byAuthCodeHash (sha256_hex is registered by openBffDb). */
@@ -74,32 +78,18 @@ const CODE_HASH_MIGRATIONS: readonly Migration[] = [
   { id: 'authorisations-code-hash-001', sql: 'CREATE INDEX holder_authorisations_code_hash ON holder_authorisations (sha256_hex(auth_code))' },
 ];
 
-interface RedemptionRow {
-  interface: Redemption['interface'];
-  system_name: string;
-  org_name: string;
-  operator_name: string | null;
-  at: number;
-}
-
 /** Expiry work is owed: the chosen expiry passed and the upstream code may be alive, or the record still says active. */
 export const DUE_SQL = `state IN ('active', 'used') AND upstream_revoked = 0 AND (state = 'active' OR code_expires_at > @now)`;
 
-export const toRedemption = (r: RedemptionRow): Redemption => ({
-  interface: r.interface,
-  systemName: r.system_name,
-  orgName: r.org_name,
-  operatorName: r.operator_name,
-  at: new Date(r.at).toISOString(),
-});
-
 export class SqliteAuthorisationStore implements AuthorisationStore {
   readonly #db: BffDb;
+  readonly #seal: CredentialSeal;
   readonly #st;
   #byCodeHash: Statement<[string], AuthorisationRow> | undefined;
 
   constructor(db: BffDb) {
     this.#db = db;
+    this.#seal = new CredentialSeal(dataCipher(db));
     migrate(db, AUTHORISATION_MIGRATIONS);
     const free = 'COALESCE(lease_until, 0) <= @now';
     this.#st = {
@@ -122,6 +112,9 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
       transition: db.prepare<[string, number, string, string]>(
         'UPDATE holder_authorisations SET state = ?, closed_at = COALESCE(closed_at, ?) WHERE id = ? AND state IN (SELECT value FROM json_each(?))',
       ),
+      plainCredentials: db.prepare<[], { id: string; revoke_credential: string }>(
+        `SELECT id, revoke_credential FROM holder_authorisations WHERE revoke_credential IS NOT NULL AND revoke_credential NOT LIKE 'enc1:%'`),
+      resealCredential: db.prepare('UPDATE holder_authorisations SET revoke_credential = ? WHERE id = ? AND revoke_credential = ?'),
       upstreamRevoked: db.prepare('UPDATE holder_authorisations SET upstream_revoked = 1, revoke_credential = NULL WHERE id = ?'),
       addRedemption: db.prepare(`INSERT OR IGNORE INTO holder_redemptions (redemption_key, authorisation_id, interface, system_name, org_name, operator_name, at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -143,7 +136,7 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
   }
 
   async claim(c: NewClaim): Promise<boolean> {
-    return this.#st.claim.run(c).changes === 1;
+    return this.#st.claim.run({ ...c, revoke_credential: this.#seal.seal(c.revoke_credential) }).changes === 1;
   }
 
   async release(id: string): Promise<void> {
@@ -167,24 +160,24 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
   }
 
   async activate(id: string, v: ActivateInput): Promise<void> {
-    this.#st.activate.run({ id, auth_code: v.authCode, created_at: v.createdAt, expires_at: v.expiresAt, code_expires_at: v.codeExpiresAt, revoke_credential: v.revokeCredential });
+    this.#st.activate.run({ id, auth_code: v.authCode, created_at: v.createdAt, expires_at: v.expiresAt, code_expires_at: v.codeExpiresAt, revoke_credential: this.#seal.seal(v.revokeCredential) });
   }
 
   async byKey(sub: string, key: string): Promise<AuthorisationRow | undefined> {
-    return this.#st.byKey.get(sub, key);
+    return this.#seal.row(this.#st.byKey.get(sub, key));
   }
 
   async byId(id: string): Promise<AuthorisationRow | undefined> {
-    return this.#st.byId.get(id);
+    return this.#seal.row(this.#st.byId.get(id));
   }
 
   async owned(sub: string, id: string): Promise<AuthorisationRow | undefined> {
     const row = this.#st.byId.get(id);
-    return row && row.sub === sub && row.state !== 'pending' ? row : undefined;
+    return row && row.sub === sub && row.state !== 'pending' ? this.#seal.row(row) : undefined;
   }
 
   async byAuthCode(authCode: string): Promise<AuthorisationRow | undefined> {
-    return this.#st.byCode.get(authCode);
+    return this.#seal.row(this.#st.byCode.get(authCode));
   }
 
   async byAuthCodeHash(hash: string): Promise<AuthorisationRow | undefined> {
@@ -192,11 +185,11 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
       migrate(this.#db, CODE_HASH_MIGRATIONS);
       this.#byCodeHash = this.#db.prepare<[string], AuthorisationRow>('SELECT * FROM holder_authorisations WHERE sha256_hex(auth_code) = ?');
     }
-    return this.#byCodeHash.get(hash);
+    return this.#seal.row(this.#byCodeHash.get(hash));
   }
 
   async ofSub(sub: string): Promise<AuthorisationRow[]> {
-    return this.#st.ofSub.all(sub);
+    return this.#seal.rows(this.#st.ofSub.all(sub));
   }
 
   async transition(id: string, from: StoredState[], to: AuthorisationStatus, at: number): Promise<boolean> {
@@ -224,11 +217,11 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
   }
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<AuthorisationRow[]> {
-    return this.#st.claimDue.all({ now, until: now + leaseMs, limit });
+    return this.#seal.rows(this.#st.claimDue.all({ now, until: now + leaseMs, limit }));
   }
 
   async claimLeftovers(olderThan: number, now: number, leaseMs: number, limit: number): Promise<AuthorisationRow[]> {
-    return this.#st.claimLeftovers.all({ now, until: now + leaseMs, older: olderThan, limit });
+    return this.#seal.rows(this.#st.claimLeftovers.all({ now, until: now + leaseMs, older: olderThan, limit }));
   }
 
   async lease(id: string, now: number, leaseMs: number): Promise<boolean> {
@@ -241,6 +234,14 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
 
   async nextDue(now: number): Promise<number | null> {
     return this.#st.nextDue.get({ now })?.at ?? null;
+  }
+
+  async sealLeftoverCredentials(): Promise<number> {
+    let sealed = 0;
+    for (const { id, revoke_credential: plain } of this.#st.plainCredentials.all()) {
+      sealed += this.#st.resealCredential.run(this.#seal.seal(plain), id, plain).changes;
+    }
+    return sealed;
   }
 
   async ping(): Promise<void> {

@@ -3,6 +3,8 @@
 // two engines (issue 13). SQLite (authorisations-sqlite.ts) is the embedded default; PostgreSQL
 // (pg-authorisations.ts) serves many instances. tests/stores/ runs one table of behaviour on both.
 import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
+import type { DataCipher } from './crypto.ts';
+import type { Migration } from './migrations.ts';
 
 export type StoredState = 'pending' | AuthorisationStatus;
 
@@ -50,9 +52,63 @@ export interface RedemptionInput {
   at: number;
 }
 
-
 /** The redemption's identity: the same redemption seen in the feed and in uses is one row. */
 export const redemptionKey = (r: RedemptionInput): string => `${r.authCode}|${r.interface}|${r.system}|${r.timeText}`;
+
+/**
+ * The expiry runner's search for a crash's leftovers (claimLeftovers, every second on every
+ * instance) without reading the whole table: a partial index over the few rows it can find
+ * (bench:stores measured 27 ms per pass at 50,000 records without it, 0.5 ms with it). The same id
+ * on both engines.
+ */
+export const LEFTOVERS_INDEX: Migration = {
+  id: 'authorisations-004',
+  sql: `CREATE INDEX holder_authorisations_leftovers ON holder_authorisations (created_at) WHERE state = 'pending' OR spare_codes IS NOT NULL`,
+};
+
+/** A redemption as both engines keep it (holder_redemptions). */
+export interface RedemptionRow {
+  interface: Redemption['interface'];
+  system_name: string;
+  org_name: string;
+  operator_name: string | null;
+  at: number;
+}
+
+export const toRedemption = (r: RedemptionRow): Redemption => ({
+  interface: r.interface,
+  systemName: r.system_name,
+  orgName: r.org_name,
+  operatorName: r.operator_name,
+  at: new Date(r.at).toISOString(),
+});
+
+/** The column's name, bound into its sealed values: a value moved to another column does not open. */
+const CREDENTIAL = 'revoke_credential';
+
+/**
+ * The holder's credential is sealed at rest with the BFF's data key (BFF_DATA_KEY, AES-256-GCM) in
+ * both engines: a copied database or backup holds nothing that could be replayed upstream. Rows
+ * written before sealing existed still open (their value comes back as it is) until
+ * `sealLeftoverCredentials` seals them at start-up.
+ */
+export class CredentialSeal {
+  constructor(private readonly cipher: DataCipher) {}
+
+  seal(credential: string | null): string | null {
+    return credential === null ? null : this.cipher.seal(credential, CREDENTIAL);
+  }
+
+  /** The one mapping of a stored row to what the services see, on both engines. */
+  row<T extends AuthorisationRow | undefined>(stored: T): T {
+    if (!stored?.revoke_credential) return stored;
+    return { ...stored, revoke_credential: this.cipher.open(stored.revoke_credential, CREDENTIAL) };
+  }
+
+  rows(stored: AuthorisationRow[]): AuthorisationRow[] {
+    return stored.map((r) => this.row(r));
+  }
+}
 
 export interface ActivateInput {
   authCode: string;
@@ -112,6 +168,8 @@ export interface AuthorisationStore {
   endLease(id: string, notBefore: number | null): Promise<void>;
   /** When the next record falls due (or its lease or deferral ends), or null when none will; may be <= now. */
   nextDue(now: number): Promise<number | null>;
+  /** Seals credentials written in plain text before sealing existed; returns how many (start-up). */
+  sealLeftoverCredentials(): Promise<number>;
   /** One round trip to the engine (readiness). */
   ping(): Promise<void>;
 }

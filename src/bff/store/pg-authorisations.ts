@@ -3,11 +3,14 @@
 // due rows with FOR UPDATE SKIP LOCKED, so two instances never work on the same record at once.
 import { createHash } from 'node:crypto';
 import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
+import type { DataCipher } from './crypto.ts';
 import type { Migration } from './migrations.ts';
 import type { PgPool } from './pg.ts';
 import { pingPg } from './pg.ts';
-import { redemptionKey, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput, type StoredState } from './authorisations.ts';
-import { toRedemption } from './authorisations-sqlite.ts';
+import {
+  CredentialSeal, LEFTOVERS_INDEX, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
+  type RedemptionRow, type StoredState,
+} from './authorisations.ts';
 
 export const PG_AUTHORISATION_MIGRATIONS: readonly Migration[] = [
   {
@@ -60,6 +63,7 @@ export const PG_AUTHORISATION_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  LEFTOVERS_INDEX,
 ];
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -67,14 +71,19 @@ const DUE = `state IN ('active', 'used') AND upstream_revoked = 0 AND (state = '
 const FREE = 'COALESCE(lease_until, 0) <= $1';
 
 export class PgAuthorisationStore implements AuthorisationStore {
-  constructor(private readonly pool: PgPool) {}
+  readonly #seal: CredentialSeal;
+
+  /** `cipher`: the BFF's data key (BFF_DATA_KEY), the same on every instance. */
+  constructor(private readonly pool: PgPool, cipher: DataCipher) {
+    this.#seal = new CredentialSeal(cipher);
+  }
 
   async #one(sql: string, params: unknown[]): Promise<AuthorisationRow | undefined> {
-    return (await this.pool.query<AuthorisationRow>(sql, params)).rows[0];
+    return this.#seal.row((await this.pool.query<AuthorisationRow>(sql, params)).rows[0]);
   }
 
   async #all(sql: string, params: unknown[]): Promise<AuthorisationRow[]> {
-    return (await this.pool.query<AuthorisationRow>(sql, params)).rows;
+    return this.#seal.rows((await this.pool.query<AuthorisationRow>(sql, params)).rows);
   }
 
   async #run(sql: string, params: unknown[]): Promise<number> {
@@ -87,7 +96,7 @@ export class PgAuthorisationStore implements AuthorisationStore {
        created_at, expires_at, code_expires_at, revoke_credential)
       VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $11, $11, $12) ON CONFLICT DO NOTHING`,
     [c.id, c.sub, c.idempotency_key, c.request_fingerprint, c.license_code, c.license_name, c.service_item_code, c.service_item_name,
-      c.org_name, c.org_code, c.created_at, c.revoke_credential])) === 1;
+      c.org_name, c.org_code, c.created_at, this.#seal.seal(c.revoke_credential)])) === 1;
   }
 
   async release(id: string): Promise<void> {
@@ -114,7 +123,7 @@ export class PgAuthorisationStore implements AuthorisationStore {
   async activate(id: string, v: ActivateInput): Promise<void> {
     await this.#run(`UPDATE holder_authorisations SET state = 'active', auth_code = $2, auth_code_hash = $3, created_at = $4, expires_at = $5,
       code_expires_at = $6, revoke_credential = $7 WHERE id = $1 AND state = 'pending'`,
-    [id, v.authCode, sha256(v.authCode), v.createdAt, v.expiresAt, v.codeExpiresAt, v.revokeCredential]);
+    [id, v.authCode, sha256(v.authCode), v.createdAt, v.expiresAt, v.codeExpiresAt, this.#seal.seal(v.revokeCredential)]);
   }
 
   byKey(sub: string, key: string): Promise<AuthorisationRow | undefined> {
@@ -157,7 +166,7 @@ export class PgAuthorisationStore implements AuthorisationStore {
   }
 
   async redemptions(authorisationId: string): Promise<Redemption[]> {
-    const { rows } = await this.pool.query<Parameters<typeof toRedemption>[0]>(
+    const { rows } = await this.pool.query<RedemptionRow>(
       'SELECT interface, system_name, org_name, operator_name, at FROM holder_redemptions WHERE authorisation_id = $1 ORDER BY at, seq', [authorisationId]);
     return rows.map(toRedemption);
   }
@@ -195,6 +204,17 @@ export class PgAuthorisationStore implements AuthorisationStore {
     const { rows } = await this.pool.query<{ at: number | null }>(
       `SELECT MIN(GREATEST(expires_at, COALESCE(lease_until, 0))) AS at FROM holder_authorisations WHERE ${DUE}`, [now]);
     return rows[0]?.at ?? null;
+  }
+
+  async sealLeftoverCredentials(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string; revoke_credential: string }>(
+      `SELECT id, revoke_credential FROM holder_authorisations WHERE revoke_credential IS NOT NULL AND revoke_credential NOT LIKE 'enc1:%'`);
+    let sealed = 0;
+    // Conditional on the plain value: a record that moved on meanwhile (another instance) is left as it is.
+    for (const { id, revoke_credential: plain } of rows) {
+      sealed += await this.#run('UPDATE holder_authorisations SET revoke_credential = $1 WHERE id = $2 AND revoke_credential = $3', [this.#seal.seal(plain), id, plain]);
+    }
+    return sealed;
   }
 
   ping(): Promise<void> {

@@ -7,10 +7,11 @@ import { PgLiveCodeStore } from './counter-codes.ts';
 import { PG_COUNTER_AUDIT_MIGRATIONS, PgCounterAuditStore } from './counter-audit.ts';
 import { PG_COUNTER_REQUEST_MIGRATIONS, PgCounterRequestStore } from './pg-counter-requests.ts';
 import type { BffStores } from './plugin.ts';
+import type { DataCipher } from './crypto.ts';
 
 export const PG_MIGRATIONS = [...PG_AUTHORISATION_MIGRATIONS, ...PG_COUNTER_AUDIT_MIGRATIONS, ...PG_COUNTER_REQUEST_MIGRATIONS];
 
-export async function openPostgresStores(url: string): Promise<{ stores: BffStores; close: () => Promise<void> }> {
+export async function openPostgresStores(url: string, cipher: DataCipher): Promise<{ stores: BffStores; close: () => Promise<void> }> {
   const pool = openPgPool(url);
   try {
     await migratePg(pool, PG_MIGRATIONS);
@@ -21,7 +22,7 @@ export async function openPostgresStores(url: string): Promise<{ stores: BffStor
   return {
     stores: {
       engine: 'postgres',
-      authorisations: new PgAuthorisationStore(pool),
+      authorisations: new PgAuthorisationStore(pool, cipher),
       liveCodes: new PgLiveCodeStore(pool),
       counterAudit: new PgCounterAuditStore(pool),
       counterRequests: new PgCounterRequestStore(pool),

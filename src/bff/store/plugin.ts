@@ -5,13 +5,14 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { openBffDb, type BffDb } from './db.ts';
+import { dataCipher, openBffDb, type BffDb } from './db.ts';
 import type { AuthorisationStore } from './authorisations.ts';
 import { SqliteAuthorisationStore } from './authorisations-sqlite.ts';
 import { SqliteLiveCodeStore, type LiveCodeStore } from './counter-codes.ts';
 import { SqliteCounterAuditStore, type CounterAuditStore } from './counter-audit.ts';
 import type { CounterRequestStore } from './counter-requests.ts';
 import { SqliteCounterRequestStore } from './counter-requests-sqlite.ts';
+import { retryAfterOnStoreLoss } from './unavailable.ts';
 
 export interface BffStores {
   engine: 'sqlite' | 'postgres';
@@ -36,7 +37,7 @@ async function openStores(app: FastifyInstance, config: Config, db: BffDb): Prom
   if (!config.databaseUrl) return sqliteStores(db);
   // Loaded only when used: the embedded default never loads the PostgreSQL client.
   const { openPostgresStores } = await import('./pg-stores.ts');
-  const { stores, close } = await openPostgresStores(config.databaseUrl);
+  const { stores, close } = await openPostgresStores(config.databaseUrl, dataCipher(db));
   app.addHook('onClose', close);
   return stores;
 }
@@ -47,5 +48,10 @@ export const bffStorePlugin = fp(async (app: FastifyInstance, opts: { config: Co
     db.close();
   });
   app.decorate('bffDb', db);
-  app.decorate('stores', await openStores(app, opts.config, db));
+  retryAfterOnStoreLoss(app);
+  const stores = await openStores(app, opts.config, db);
+  // Credentials written before they were sealed at rest (issue 13) are sealed now.
+  const sealed = await stores.authorisations.sealLeftoverCredentials();
+  if (sealed > 0) app.log.info({ sealed }, 'sealed holder credentials kept from before sealing');
+  app.decorate('stores', stores);
 }, { name: 'bff-store' });

@@ -8,6 +8,8 @@ import { dataCipher } from './db.ts';
 import { RedisHandleStore, type HandleStore } from './handles.ts';
 import { RedisConnection, STORE_RETRY_AFTER_SECONDS, storeUnavailable } from './redis.ts';
 import { RedisAttemptWindows } from './redis-windows.ts';
+import { RedisStreamSlots } from './redis-stream-slots.ts';
+import { MemoryStreamSlots, type StreamSlots } from './stream-slots.ts';
 
 /** Every /api and /auth request reads the session, which lives in Redis when it is set. */
 const needsStore = (url: string): boolean => {
@@ -50,4 +52,9 @@ export function sharedAttemptWindows(app: FastifyInstance): AttemptWindows | und
 /** By-function handles shared through Redis, or undefined for the in-memory default. */
 export function sharedHandles(app: FastifyInstance): HandleStore | undefined {
   return app.redis ? new RedisHandleStore(app.redis, dataCipher(app.bffDb)) : undefined;
+}
+
+/** The live-status streams per session counted per deployment through Redis, or in this process's memory. */
+export function sharedStreamSlots(app: FastifyInstance): StreamSlots {
+  return app.redis ? new RedisStreamSlots(app.redis) : new MemoryStreamSlots();
 }

@@ -8,18 +8,15 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { storeUnavailable } from './unavailable.ts';
+
+export { STORE_RETRY_AFTER_SECONDS, storeUnavailable } from './unavailable.ts';
 
 /** Every key of this application starts with it, so one Redis can be shared with other tenants. */
 export const KEY_PREFIX = 'ecert:';
-/** Seconds a client is told to wait when the store is down: about one reconnect attempt. */
-export const STORE_RETRY_AFTER_SECONDS = 5;
 
 const COMMAND_TIMEOUT_MS = 2_000;
 const CONNECT_WAIT_MS = 10_000;
-
-/** The answer of a route that needs the shared store while it is unreachable. */
-export const storeUnavailable = (): ApiError =>
-  new ApiError(503, 'UPSTREAM_UNAVAILABLE', '服务暂时不可用，请稍后再试');
 
 function options(): RedisOptions {
   return {
