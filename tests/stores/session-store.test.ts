@@ -237,6 +237,16 @@ describe('the session cache', () => {
     expect(cache.get('a')).toBeNull();
     expect(cache.get('d')).not.toBeNull();
   });
+
+  it('lets go of sessions nobody asked for again once their time is up', () => {
+    let now = 0;
+    const cache = new SessionCache(() => now, 2_000);
+    cache.put(session('s1'), cache.ticket());
+    cache.put(session('s2'), cache.ticket());
+    now = 2_000;
+    expect(cache.get('s3')).toBeNull();
+    expect(cache.size).toBe(0);
+  });
 });
 
 describe('the Redis session store at rest', () => {

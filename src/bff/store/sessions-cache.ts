@@ -43,9 +43,10 @@ export class SessionCache {
    * known to the store, so the caller reads it there).
    */
   get(id: string): StoredSession | null {
+    const now = this.#now();
+    this.#sweep(now);
     const entry = this.#entries.get(id);
     if (!entry) return null;
-    const now = this.#now();
     if (entry.until <= now || entry.session.idleExpiresAt <= now || entry.session.absoluteExpiresAt <= now) {
       this.#entries.delete(id);
       return null;
@@ -63,6 +64,7 @@ export class SessionCache {
    */
   put(session: StoredSession, ticket: CacheTicket): void {
     if (ticket.epoch !== this.#epoch) return;
+    this.#sweep(this.#now());
     this.#entries.delete(session.id);
     if (this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next().value;
@@ -77,6 +79,18 @@ export class SessionCache {
     if (!entry) return;
     entry.session.lastSeenAt = lastSeenAt;
     entry.session.idleExpiresAt = idleExpiresAt;
+  }
+
+  /**
+   * Removes entries past their time, oldest first (the map is in the order entries were put, so
+   * this stops at the first one still fresh): a session's plain text does not stay in memory
+   * after its 2 s just because nobody asked for it again.
+   */
+  #sweep(now: number): void {
+    for (const [id, entry] of this.#entries) {
+      if (entry.until > now) return;
+      this.#entries.delete(id);
+    }
   }
 
   /** The session ended or changed: forget it, and any read of it still in flight. */

@@ -102,7 +102,7 @@ export class RedisSessionStore implements SessionStore {
     this.listening = sub.subscribe(SESSION_ENDED).then(() => undefined, () => undefined);
   }
 
-  /** Settles once this instance hears other instances' logouts (or gave up trying for now). */
+  /** Settles once this instance hears other instances' logouts; pending while Redis is away. */
   readonly listening: Promise<void>;
 
   /** Ends or changes a session everywhere: this instance forgets it now, the others when they hear. */
