@@ -9,7 +9,7 @@ interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 const IDLE = new Set(['(idle)', '(program)']);
 
 /** Shares of busy time (idle excluded), after the first `skipS` seconds. */
-export function topItems(profile: Profile, n = 15, skipS = 0): { functions: string[]; packages: string[]; busyShare: number } {
+export function topItems(profile: Profile, n = 15, skipS = 0): { functions: string[]; packages: string[]; ours: string[]; busyShare: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
   let t = 0;
@@ -34,11 +34,32 @@ export function topItems(profile: Profile, n = 15, skipS = 0): { functions: stri
     pkg.set(owner, (pkg.get(owner) ?? 0) + us);
   }
   const rows = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
-  return { functions: rows(fn), packages: rows(pkg), busyShare: total / Math.max(1, window) };
+  return { functions: rows(fn), packages: rows(pkg), ours: rows(inclusiveOurs(profile, byId, self)), busyShare: total / Math.max(1, window) };
+}
+
+/**
+ * Inclusive time of this project's own functions (`src/`): a sample counts once for every distinct
+ * function of ours on its stack. Self time alone hides a step whose cost is in library or Node code
+ * it calls (a TypeBox check, a decryption), which is what a lever is usually about.
+ */
+function inclusiveOurs(profile: Profile, byId: Map<number, ProfileNode>, self: Map<number, number>): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const out = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
+      if (!url.includes('/src/') || url.includes('/node_modules/')) continue;
+      seen.add(`${functionName || '(anonymous)'} ${url.replace(/^.*\/src\//, 'src/')}:${lineNumber + 1}`);
+    }
+    for (const key of seen) out.set(key, (out.get(key) ?? 0) + us);
+  }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, n, skip] = process.argv.slice(2);
-  const { functions, packages } = topItems(JSON.parse(readFileSync(file!, 'utf8')) as Profile, Number(n ?? 15), Number(skip ?? 0));
-  console.log('share of busy time by function (self):\n' + functions.join('\n') + '\n\nby package:\n' + packages.join('\n'));
+  const { functions, packages, ours } = topItems(JSON.parse(readFileSync(file!, 'utf8')) as Profile, Number(n ?? 15), Number(skip ?? 0));
+  console.log('share of busy time by function (self):\n' + functions.join('\n') + '\n\nby package:\n' + packages.join('\n') + '\n\nour functions, inclusive:\n' + ours.join('\n'));
 }

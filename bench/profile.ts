@@ -67,8 +67,8 @@ try {
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Parameters<typeof topItems>[0];
   // Only the measured window: everything before it is start-up, sign-in and warm-up.
   const totalS = profile.timeDeltas.reduce((a, b) => a + b, 0) / 1e6;
-  const { functions, packages, busyShare } = topItems(profile, Number(args.top), Math.max(0, totalS - measuredS - 0.5));
-  console.log(`\nshare of busy time by function (self), last ${measuredS.toFixed(1)} s (the main thread was busy ${(100 * busyShare).toFixed(0)} % of it):\n${functions.join('\n')}\n\nby package:\n${packages.join('\n')}`);
+  const { functions, packages, ours, busyShare } = topItems(profile, Number(args.top), Math.max(0, totalS - measuredS - 0.5));
+  console.log(`\nshare of busy time by function (self), last ${measuredS.toFixed(1)} s (the main thread was busy ${(100 * busyShare).toFixed(0)} % of it):\n${functions.join('\n')}\n\nby package:\n${packages.join('\n')}\n\nour functions, inclusive (a sample counts once for each of ours on its stack):\n${ours.join('\n')}`);
 } finally {
   await Promise.allSettled(others.reverse().map((s) => s.stop()));
   rmSync(profDir, { recursive: true, force: true });

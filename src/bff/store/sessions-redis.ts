@@ -1,15 +1,24 @@
 // Sessions and logins in progress in Redis (REDIS_URL): every instance finds the session another
 // created. Each session is a hash that Redis drops at its idle (or absolute) deadline; each
 // pending login a string with the login's TTL. The same fields are sealed as in SQLite.
+//
+// Each instance keeps the sessions it opened for up to SESSION_CACHE_MS (sessions-cache.ts). An
+// instance that ends or renews a session publishes its id on SESSION_ENDED in the same step, and
+// every instance drops it on hearing that; one whose subscription was down forgets everything
+// when it is back. A message that never arrives costs at most SESSION_CACHE_MS.
 import type { DataCipher } from './crypto.ts';
 import { KEY_PREFIX, viaRedis, type RedisConnection } from './redis.ts';
+import { SessionCache } from './sessions-cache.ts';
 import {
-  PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, newOpaqueId, newSessionRow, openFields, pendingClientKey,
-  sealFields, sessionIdOf, toSession, touchDue,
-  type PendingLogin, type SessionIdentity, type SessionRow, type SessionStore, type SessionTimeouts, type SessionTokens, type StoredSession,
+  FOUND_COLUMNS, OPENED_ON_FIND, PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, newOpaqueId, newSessionRow, openFields,
+  pendingClientKey, sealFields, sessionIdOf, toSession, touchDue,
+  type FoundRow, type PendingLogin, type SessionIdentity, type SessionRow, type SessionStore, type SessionTimeouts, type SessionTokens,
+  type StoredSession,
 } from './sessions.ts';
 
 const SESSION = `${KEY_PREFIX}session:`;
+/** Pub/sub channel: the id (SHA-256 of the cookie) of a session that ended or got new tokens. */
+export const SESSION_ENDED = `${KEY_PREFIX}session-ended`;
 const PENDING = `${KEY_PREFIX}pending:`;
 const PENDING_ALL = `${KEY_PREFIX}pending-all`;
 const PENDING_OF = `${KEY_PREFIX}pending-of:`;
@@ -54,11 +63,15 @@ function toHash(row: SessionRow): string[] {
   return pairs;
 }
 
-function fromHash(h: Record<string, string>): SessionRow | null {
-  if (!h.id) return null;
-  const row: Record<string, unknown> = { org_name: null, org_code: null, refresh_token: null, id_token: null };
-  for (const [k, v] of Object.entries(h)) row[k] = NUMERIC.has(k) ? Number(v) : v;
-  return row as unknown as SessionRow;
+/** The FOUND_COLUMNS of a session hash (HMGET's answer, in that order), or null if there is none. */
+function fromFields(values: ReadonlyArray<string | null>): FoundRow | null {
+  if (!values[0]) return null;
+  const row: Record<string, unknown> = {};
+  FOUND_COLUMNS.forEach((k, i) => {
+    const v = values[i] ?? null;
+    row[k] = v !== null && NUMERIC.has(k) ? Number(v) : v;
+  });
+  return row as unknown as FoundRow;
 }
 
 interface PendingRecord { state: string; nonce: string; verifier: string; return_to: string; expires_at: number; client_key: string | null }
@@ -70,6 +83,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #now: () => number;
   readonly #setIfExists;
   readonly #putPending;
+  readonly #cache: SessionCache;
 
   constructor(redis: RedisConnection, cipher: DataCipher, timeouts: SessionTimeouts, now: () => number = Date.now) {
     this.#redis = redis;
@@ -78,6 +92,27 @@ export class RedisSessionStore implements SessionStore {
     this.#now = now;
     this.#setIfExists = redis.script('ecertSetIfExists', 1, SET_IF_EXISTS);
     this.#putPending = redis.script('ecertPutPending', 3, PUT_PENDING);
+    this.#cache = new SessionCache(now);
+    const sub = redis.subscriber();
+    sub.on('message', (channel: string, id: string) => {
+      if (channel === SESSION_ENDED) this.#cache.drop(id);
+    });
+    // Messages sent while the subscription was down are lost: forget everything on each (re)connect.
+    sub.on('ready', () => this.#cache.clear());
+    this.listening = sub.subscribe(SESSION_ENDED).then(() => undefined, () => undefined);
+  }
+
+  /** Settles once this instance hears other instances' logouts; pending while Redis is away. */
+  readonly listening: Promise<void>;
+
+  /** Ends or changes a session everywhere: this instance forgets it now, the others when they hear. */
+  async #ended(id: string, change: () => Promise<unknown>): Promise<void> {
+    this.#cache.drop(id);
+    try {
+      await viaRedis(change);
+    } finally {
+      this.#cache.drop(id);
+    }
   }
 
   get #client() {
@@ -97,7 +132,10 @@ export class RedisSessionStore implements SessionStore {
   async find(cookieValue: string | undefined): Promise<StoredSession | null> {
     if (!isOpaqueId(cookieValue)) return null;
     const id = sessionIdOf(cookieValue);
-    const row = fromHash(await viaRedis(() => this.#client.hgetall(SESSION + id)));
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
+    const ticket = this.#cache.ticket();
+    const row = fromFields(await viaRedis(() => this.#client.hmget(SESSION + id, ...FOUND_COLUMNS)));
     if (!row) return null;
     const now = this.#now();
     if (row.idle_expires_at <= now || row.absolute_expires_at <= now) {
@@ -105,7 +143,9 @@ export class RedisSessionStore implements SessionStore {
       return null;
     }
     try {
-      return toSession(openFields(this.#cipher, row, SEALED));
+      const session = toSession(openFields(this.#cipher, row, OPENED_ON_FIND));
+      this.#cache.put(session, ticket);
+      return session;
     } catch {
       // Sealed with another key (BFF_DATA_KEY changed): the holder signs in again.
       await this.destroy(id);
@@ -120,6 +160,7 @@ export class RedisSessionStore implements SessionStore {
     await viaRedis(() => this.#setIfExists(SESSION + session.id, idle, 'last_seen_at', now, 'idle_expires_at', idle));
     session.lastSeenAt = now;
     session.idleExpiresAt = idle;
+    this.#cache.slide(session.id, now, idle);
   }
 
   async updateTokens(id: string, tokens: SessionTokens): Promise<void> {
@@ -131,7 +172,10 @@ export class RedisSessionStore implements SessionStore {
     }, SEALED);
     // Like SQLite's coalesce: a refresh that returns no new refresh or ID token keeps the old one.
     const pairs = Object.entries(sealed).filter(([, v]) => v !== null).flat() as string[];
-    await viaRedis(() => this.#setIfExists(SESSION + id, '', ...pairs));
+    await this.#ended(id, async () => {
+      await this.#setIfExists(SESSION + id, '', ...pairs);
+      await this.#client.publish(SESSION_ENDED, id);
+    });
   }
 
   async secrets(id: string): Promise<{ refreshToken: string | null; idToken: string | null } | null> {
@@ -146,7 +190,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async destroy(id: string): Promise<void> {
-    await viaRedis(() => this.#client.del(SESSION + id));
+    // One transaction: no instance can read the session after the message and before the delete.
+    await this.#ended(id, () => this.#client.multi().del(SESSION + id).publish(SESSION_ENDED, id).exec());
   }
 
   async purgeExpired(): Promise<number> {

@@ -2,10 +2,12 @@
 import type { BffDb, Migration } from './db.ts';
 import { dataCipher, migrate } from './db.ts';
 import type { DataCipher } from './crypto.ts';
+import { SessionCache } from './sessions-cache.ts';
 import {
-  PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, newOpaqueId, newSessionRow, openFields, pendingClientKey,
-  sealFields, sessionIdOf, toSession, touchDue,
-  type PendingLogin, type SessionIdentity, type SessionRow, type SessionStore, type SessionTimeouts, type SessionTokens, type StoredSession,
+  FOUND_COLUMNS, OPENED_ON_FIND, PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, newOpaqueId, newSessionRow, openFields,
+  pendingClientKey, sealFields, sessionIdOf, toSession, touchDue,
+  type FoundRow, type PendingLogin, type SessionIdentity, type SessionRow, type SessionStore, type SessionTimeouts, type SessionTokens,
+  type StoredSession,
 } from './sessions.ts';
 
 export const SESSION_MIGRATIONS: readonly Migration[] = [
@@ -61,6 +63,13 @@ export class SqliteSessionStore implements SessionStore {
   readonly #q;
   readonly #db: BffDb;
   readonly #cipher: DataCipher;
+  /**
+   * Sessions already opened, used only while the database is exactly as it was when they were
+   * read: any write on this connection (a logout, a touch, a test's UPDATE) or a commit by another
+   * connection to the file clears them, so this store never answers anything SQLite would not.
+   */
+  readonly #cache: SessionCache;
+  #version = '';
 
   constructor(db: BffDb, timeouts: SessionTimeouts, now: () => number = Date.now) {
     migrate(db, SESSION_MIGRATIONS);
@@ -68,12 +77,15 @@ export class SqliteSessionStore implements SessionStore {
     this.#cipher = dataCipher(db);
     this.#t = timeouts;
     this.#now = now;
+    this.#cache = new SessionCache(now);
     this.#q = {
+      // total_changes(): rows written through this connection; data_version: commits by others.
+      version: db.prepare<[], { c: number; v: number }>('SELECT total_changes() AS c, data_version AS v FROM pragma_data_version'),
       insert: db.prepare(`INSERT INTO sessions (id, sub, name, identity_type, identity_num, role, org_name, org_code,
         credential, credential_expires_at, refresh_token, id_token, csrf_token, created_at, last_seen_at, idle_expires_at, absolute_expires_at)
         VALUES (@id, @sub, @name, @identity_type, @identity_num, @role, @org_name, @org_code,
         @credential, @credential_expires_at, @refresh_token, @id_token, @csrf_token, @created_at, @last_seen_at, @idle_expires_at, @absolute_expires_at)`),
-      find: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      find: db.prepare<[string], FoundRow>(`SELECT ${FOUND_COLUMNS.join(', ')} FROM sessions WHERE id = ?`),
       touch: db.prepare('UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE id = ?'),
       tokens: db.prepare(`UPDATE sessions SET credential = @credential, credential_expires_at = @credential_expires_at,
         refresh_token = coalesce(@refresh_token, refresh_token), id_token = coalesce(@id_token, id_token) WHERE id = @id`),
@@ -124,7 +136,16 @@ export class SqliteSessionStore implements SessionStore {
 
   async find(cookieValue: string | undefined): Promise<StoredSession | null> {
     if (!isOpaqueId(cookieValue)) return null;
-    const row = this.#q.find.get(sessionIdOf(cookieValue));
+    const id = sessionIdOf(cookieValue);
+    const { c, v } = this.#q.version.get()!;
+    if (`${c}:${v}` !== this.#version) {
+      this.#cache.clear();
+      this.#version = `${c}:${v}`;
+    }
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
+    const ticket = this.#cache.ticket();
+    const row = this.#q.find.get(id);
     if (!row) return null;
     const now = this.#now();
     if (row.idle_expires_at <= now || row.absolute_expires_at <= now) {
@@ -132,7 +153,9 @@ export class SqliteSessionStore implements SessionStore {
       return null;
     }
     try {
-      return toSession(openFields(this.#cipher, row, SEALED));
+      const session = toSession(openFields(this.#cipher, row, OPENED_ON_FIND));
+      this.#cache.put(session, ticket);
+      return session;
     } catch {
       // Sealed with another key (BFF_DATA_KEY changed): the holder signs in again.
       this.#q.destroy.run(row.id);

@@ -98,6 +98,15 @@ export function touchDue(session: StoredSession, now: number, idleMs: number): n
 /** Fields kept sealed at rest; each value is bound to its field name. */
 export const SEALED = ['name', 'identity_num', 'credential', 'refresh_token', 'id_token'] as const;
 export const SEALED_PENDING = ['state', 'nonce', 'verifier'] as const;
+/**
+ * What `find` reads and opens: the session without its refresh and ID tokens, which only the
+ * provider is ever sent (`secrets`). Opening the ID token, a long JWT, was most of a lookup's cost.
+ */
+export const FOUND_COLUMNS = [
+  'id', 'sub', 'name', 'identity_type', 'identity_num', 'role', 'org_name', 'org_code', 'credential', 'credential_expires_at',
+  'csrf_token', 'created_at', 'last_seen_at', 'idle_expires_at', 'absolute_expires_at',
+] as const satisfies ReadonlyArray<keyof SessionRow>;
+export const OPENED_ON_FIND = ['name', 'identity_num', 'credential'] as const satisfies ReadonlyArray<(typeof SEALED)[number]>;
 
 /** A session as both stores keep it (SQLite columns, Redis hash fields). */
 export interface SessionRow {
@@ -148,7 +157,10 @@ export function newSessionRow(identity: SessionIdentity, tokens: SessionTokens, 
   };
 }
 
-export function toSession(r: SessionRow): StoredSession {
+/** A session row as `find` reads it (FOUND_COLUMNS). */
+export type FoundRow = Pick<SessionRow, (typeof FOUND_COLUMNS)[number]>;
+
+export function toSession(r: FoundRow): StoredSession {
   return {
     id: r.id,
     sub: r.sub,
