@@ -6,7 +6,7 @@ import * as oidc from 'openid-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IdpConfig } from './settings.ts';
 import { identityFromClaims, pickCredential } from './claims.ts';
-import { providerUnavailable, queryString, DEFAULT_TOKEN_SECONDS, HTTP_TIMEOUT_MS } from './http.ts';
+import { providerUnavailable, queryString, transientRefusal, DEFAULT_TOKEN_SECONDS, HTTP_TIMEOUT_MS } from './http.ts';
 import { LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
 import type { PendingLogin, SessionTokens } from '../store/sessions.ts';
 
@@ -120,6 +120,7 @@ export class OidcAdapter implements IdentityAdapter {
     // oauth4webapi marks checks of what the browser brought (state, iss, nonce...) with OAUTH_* codes.
     const refused = fromProvider || (typeof e.code === 'string' && e.code.startsWith('OAUTH_'));
     this.#log.warn({ step, error: fromProvider ? e.error : e.code ?? e.name }, 'identity provider step failed');
+    if (fromProvider && transientRefusal(e.status ?? 0, e.error)) return providerUnavailable();
     if (refused) return new LoginFailedError('provider', fromProvider ? String(e.error) : String(e.code));
     return providerUnavailable();
   }
