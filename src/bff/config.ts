@@ -282,7 +282,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataKey: parseDataKey(e.BFF_DATA_KEY),
     redisUrl: e.REDIS_URL ?? null,
     shed: {
-      maxInFlight: e.SHED_MAX_IN_FLIGHT ?? 256,
+      maxInFlight: e.SHED_MAX_IN_FLIGHT ?? 64,
       maxEventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS ?? 1000,
       retryAfterSeconds: e.SHED_RETRY_AFTER_SECONDS ?? 2,
     },

@@ -6,18 +6,20 @@ import { listLicenses } from '../../src/web/api/licenses';
 // Issue 10: a busy BFF answers 503 with Retry-After; the wallet read comes back once after that
 // wait, then gives up into the page's error state. Only axios's adapter (the network edge) is replaced.
 
-const busy = (retryAfter?: string) => ({
+const busy = (retryAfter?: string): Answer => ({
   status: 503,
   headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter },
   data: { error: { code: 'UPSTREAM_UNAVAILABLE', message: '服务繁忙，请稍后再试', requestId: 'r1' } },
 });
-const ok = { status: 200, headers: {}, data: { licenses: [{ licenseCode: 'LC001' }] } };
+interface Answer { status: number; headers: Record<string, string>; data: unknown }
 
-let answers: { status: number; headers: Record<string, string>; data: unknown }[] = [];
+const ok: Answer = { status: 200, headers: {}, data: { licenses: [{ licenseCode: 'LC001' }] } };
+
+let answers: Answer[] = [];
 const calls: number[] = [];
 const originalAdapter = http.defaults.adapter;
 
-function respond(config: InternalAxiosRequestConfig, a: (typeof answers)[number]): Promise<AxiosResponse> {
+function respond(config: InternalAxiosRequestConfig, a: Answer): Promise<AxiosResponse> {
   const response = { data: a.data, status: a.status, statusText: String(a.status), headers: a.headers, config } as AxiosResponse;
   if (a.status >= 400) return Promise.reject(new AxiosError('fail', 'ERR_BAD_RESPONSE', config, {}, response));
   return Promise.resolve(response);
