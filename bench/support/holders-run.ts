@@ -3,9 +3,10 @@
 // (1 in 4) back to back, while a few connections watch /healthz. Then /healthz beside the bare
 // route, for the ratio. With several instance URLs the same load runs against the first instance
 // alone, then spread over all. With the server's log file, what it logged in each phase is tallied.
+import { get } from 'node:http';
 import { loadavg } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
-import { TARGETS, compare, measure, row, signInHolders, HEADER, type Figures, type Holder } from './load-runner.ts';
+import { TARGETS, compare, measure, row, signInHolders, HEADER, type Figures, type Holder, type Ramp } from './load-runner.ts';
 import type { Server } from './processes.ts';
 import { authorise, openStream, type Stream } from './sse.ts';
 import { printTally, tallyLog } from './server-log.ts';
@@ -23,6 +24,8 @@ export interface HoldersRunOptions {
 
 /** Connections that watch /healthz during the load (not part of the holders' load). */
 const HEALTH_WATCHERS = 4;
+/** The holders' connections join 25 per route every 250 ms (1,000 in 7.5 s), not in one instant. */
+const RAMP: Ramp = { batch: 25, everyMs: 250 };
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 const openFilesLimit = (): string => /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
@@ -49,12 +52,24 @@ async function openStreams(holders: Holder[]): Promise<{ streams: Stream[]; refu
 
 const fiveXx = (f: Figures, other = false) => Object.entries(f.statuses).reduce((n, [s, c]) => (s.startsWith('5') && (!other || s !== '503') ? n + c : n), 0);
 
-/** Polls /healthz until it answers within 100 ms (the backlog of the load is served), up to 60 s. */
+/** GET /healthz on a connection of its own (a new client must be accepted too); true when 200. */
+function freshHealthz(origin: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(`${origin}/healthz`, { agent: false, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(false));
+  });
+}
+
+/** Polls /healthz until a new connection gets it within 100 ms (the load's backlog is served), up to 60 s. */
 async function drained(origin: string): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < 60_000) {
     const t = performance.now();
-    const ok = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+    const ok = await freshHealthz(origin);
     if (ok && performance.now() - t < 100) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -67,12 +82,12 @@ async function phase(label: string, origins: string[], pools: Map<string, Holder
   const logFrom = logFile ? statSync(logFile).size : 0;
   const { streams, refused } = await openStreams(holders);
   const live = () => streams.filter((s) => s.status === 200 && !s.endedEarly).length;
-  console.log(`\n${label}: ${holders.length} holders, ${live()} live-status streams open${Object.keys(refused).length ? ` (refused: ${JSON.stringify(refused)})` : ''}, ${durationS} s; load average ${load()}`);
+  console.log(`\n${label}: ${holders.length} holders, ${live()} live-status streams open${Object.keys(refused).length ? ` (refused: ${JSON.stringify(refused)})` : ''}, ${durationS} s (connections join ${RAMP.batch} per route every ${RAMP.everyMs} ms); load average ${load()}`);
   const readers = Math.max(1, Math.round((holders.length * 3) / 4));
   const writers = Math.max(1, holders.length - readers);
   const [reads, writes, health] = await Promise.all([
-    measure(TARGETS.licenses, origins, readers, durationS, used),
-    measure(TARGETS.authorise, origins, writers, durationS, used),
+    measure(TARGETS.licenses, origins, readers, durationS, used, RAMP),
+    measure(TARGETS.authorise, origins, writers, durationS, used, RAMP),
     measure(TARGETS.healthz, origins, HEALTH_WATCHERS, durationS, used),
   ]);
   const stillOpen = live();

@@ -156,8 +156,19 @@ function summarise(raws: Raw[]): Figures {
   };
 }
 
-export async function measure(target: Target, origins: string[], connections: number, durationS: number, pools = new Map<string, Holder[]>()): Promise<Figures> {
-  return summarise([await measureRaw(target, origins, connections, durationS, pools)]);
+/**
+ * Connections opened in batches rather than all at once: a thousand SYNs in one instant overflow
+ * the server's accept queue (Node's backlog is 511) and the kernel's retries (1, 3, 7, 15 s...)
+ * then show up as request timeouts that say nothing about the server. Every batch runs until the
+ * common end.
+ */
+export interface Ramp {
+  batch: number;
+  everyMs: number;
+}
+
+export async function measure(target: Target, origins: string[], connections: number, durationS: number, pools = new Map<string, Holder[]>(), ramp?: Ramp): Promise<Figures> {
+  return summarise([await measureRaw(target, origins, connections, durationS, pools, ramp)]);
 }
 
 const BARE: Target = { label: 'bare Fastify GET /ping', method: 'GET', path: '/ping' };
@@ -204,7 +215,7 @@ export async function compare(target: Target, origins: string[], bareOrigin: str
  * `connections` spread over `origins` (one autocannon per instance, run together); signed-in
  * targets bind each connection to one holder of that instance's pool.
  */
-async function measureRaw(target: Target, origins: string[], connections: number, durationS: number, pools: Map<string, Holder[]>): Promise<Raw> {
+async function measureRaw(target: Target, origins: string[], connections: number, durationS: number, pools: Map<string, Holder[]>, ramp?: Ramp): Promise<Raw> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const errorKinds: Record<string, number> = {};
@@ -212,48 +223,61 @@ async function measureRaw(target: Target, origins: string[], connections: number
   let errors = 0;
   let completed = 0;
   const per = Math.max(1, Math.floor(connections / origins.length));
-  await Promise.all(origins.map((origin) => new Promise<void>((resolve, reject) => {
+  const batch = ramp ? Math.max(1, ramp.batch) : per;
+  const runs = origins.flatMap((origin) => Array.from({ length: Math.ceil(per / batch) }, (_, i) => ({
+    origin, connections: Math.min(batch, per - i * batch), delayMs: i * (ramp?.everyMs ?? 0),
+  })));
+  // One rotation over each instance's holders, shared by its batches.
+  const nextHolder = new Map(origins.map((o) => [o, 0]));
+  await Promise.all(runs.map(({ origin, connections: conns, delayMs }) => new Promise<void>((resolve, reject) => {
     const pool = pools.get(origin) ?? [];
     if (target.signedIn && pool.length === 0) return reject(new Error(`no signed-in holders on ${origin}`));
-    let next = 0;
-    const instance = autocannon({
-      url: origin,
-      connections: per,
-      duration: durationS,
-      timeout: 30,
-      requests: [{
-        method: target.method,
-        path: target.path,
-        setupRequest: (req, ctx) => {
-          if (!target.signedIn) return req;
-          const context = ctx as { holder?: Holder };
-          const holder = (context.holder ??= pool[next++ % pool.length]!);
-          const headers: Record<string, string> = { cookie: holder.cookie, accept: 'application/json' };
-          if (target.method === 'POST') {
-            headers['x-csrf-token'] = holder.csrf;
-            headers['content-type'] = 'application/json';
-            headers.origin = origin;
-          }
-          return { ...req, headers, body: target.body?.(holder) } as typeof req;
-        },
-        // Headers are only seen here: is a 503 a deliberate one, telling the caller when to return?
-        onResponse: (status, _body, _ctx, headers) => {
-          if (status !== 503) return;
-          if (headers?.['retry-after']) unavailable.withRetryAfter++;
-          else unavailable.without++;
-        },
-      }],
-    }, (err) => (err ? reject(err) : resolve()));
-    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-      completed++;
-      latencies.push(ms);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-    });
-    instance.on('reqError', (err: Error & { code?: string }) => {
-      errors++;
-      const kind = err.code ?? err.message.slice(0, 40);
-      errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-    });
+    setTimeout(() => start(), delayMs);
+    const start = () => {
+      const instance = autocannon({
+        url: origin,
+        connections: conns,
+        duration: Math.max(1, durationS - delayMs / 1000),
+        timeout: 30,
+        requests: [{
+          method: target.method,
+          path: target.path,
+          setupRequest: (req, ctx) => {
+            if (!target.signedIn) return req;
+            const context = ctx as { holder?: Holder };
+            if (!context.holder) {
+              const n = nextHolder.get(origin) ?? 0;
+              nextHolder.set(origin, n + 1);
+              context.holder = pool[n % pool.length]!;
+            }
+            const holder = context.holder;
+            const headers: Record<string, string> = { cookie: holder.cookie, accept: 'application/json' };
+            if (target.method === 'POST') {
+              headers['x-csrf-token'] = holder.csrf;
+              headers['content-type'] = 'application/json';
+              headers.origin = origin;
+            }
+            return { ...req, headers, body: target.body?.(holder) } as typeof req;
+          },
+          // Headers are only seen here: is a 503 a deliberate one, telling the caller when to return?
+          onResponse: (status, _body, _ctx, headers) => {
+            if (status !== 503) return;
+            if (headers?.['retry-after']) unavailable.withRetryAfter++;
+            else unavailable.without++;
+          },
+        }],
+      }, (err) => (err ? reject(err) : resolve()));
+      instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+        completed++;
+        latencies.push(ms);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      });
+      instance.on('reqError', (err: Error & { code?: string }) => {
+        errors++;
+        const kind = err.code ?? err.message.slice(0, 40);
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+      });
+    };
   })));
   return { latencies, statuses, errors, errorKinds, unavailable, completed, durationS };
 }
