@@ -12,8 +12,13 @@
 //                                            figure for the first instance alone, then for all
 //   npm run bench:load -- --redis 2          start that many instances on one redis-server (issue 13)
 //                                            and measure them as --urls does
-//   --duration S  --connections 50,200  --no-stub
+//   --duration S  --connections 50,200  --no-stub  --signin-concurrency 16 (--holders: sign-ins at once)
+//   --log FILE    (--holders) keep the started server's JSON log there (default: a temporary file,
+//                 tallied per phase either way)
 import { parseArgs } from 'node:util';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HEADER, TARGETS, compare, measure, row, signInHolders, type Figures, type Holder, type Target } from './support/load-runner.ts';
 import { startBare, startBffAgainst, startEmbedded, startInstantUpstreamProcess, startStandaloneSandbox, type Server } from './support/processes.ts';
 import { holdersRun } from './support/holders-run.ts';
@@ -29,6 +34,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50,200' },
     'no-stub': { type: 'boolean', default: false },
     pool: { type: 'string', default: '20' },
+    'signin-concurrency': { type: 'string', default: '16' },
+    log: { type: 'string' },
   },
 });
 
@@ -70,6 +77,8 @@ async function routeTable(title: string, origins: string[], bare: Server, target
 async function main(): Promise<void> {
   const durationS = Number(args.duration ?? (args.holders ? 60 : 10));
   const connections = args.connections.split(',').map(Number);
+  // --holders: the started server's log is kept and tallied, so every status can be traced to its cause.
+  const logFile = args.holders ? args.log ?? join(tmpdir(), `ecert-bench-load-${process.pid}.log`) : undefined;
   const bare = await startBare();
   started.push(bare);
 
@@ -83,13 +92,14 @@ async function main(): Promise<void> {
     origins = cluster.origins;
     args.urls = origins.join(',');
   } else {
-    embedded = await startEmbedded();
+    embedded = await startEmbedded({}, logFile);
     started.push(embedded);
     origins = [embedded.origin];
   }
 
   if (args.holders) {
-    await holdersRun({ origins, bare, holders: Number(args.holders || 1000), durationS });
+    await holdersRun({ origins, bare, holders: Number(args.holders || 1000), durationS, signInConcurrency: Number(args['signin-concurrency']), logFile: embedded ? logFile : undefined });
+    if (logFile && !args.log) rmSync(logFile, { force: true });
     return;
   }
 

@@ -21,6 +21,10 @@ export interface Figures {
   non2xx: number;
   errors: number;
   statuses: Record<string, number>;
+  /** 503 answers with a Retry-After header (a deliberate shed or "come back later") and without. */
+  unavailable: { withRetryAfter: number; without: number };
+  /** Transport errors by kind (autocannon's timeouts, resets...). */
+  errorKinds: Record<string, number>;
 }
 
 export interface Target {
@@ -57,10 +61,20 @@ class Phone extends BffClient {
     super(origin);
   }
 
-  override raw(method: string, path: string, init: Parameters<BffClient['raw']>[2] = {}): Promise<Response> {
-    return super.raw(method, path, { ...init, headers: { ...init.headers, 'x-forwarded-for': this.address } });
+  /** As the H5 app does: a read answered 503 with Retry-After is asked again after that wait. */
+  override async raw(method: string, path: string, init: Parameters<BffClient['raw']>[2] = {}): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await super.raw(method, path, { ...init, headers: { ...init.headers, 'x-forwarded-for': this.address } });
+      const wait = Number(res.headers.get('retry-after'));
+      if (res.status !== 503 || method !== 'GET' || !(wait > 0) || attempt >= 5) return res;
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, wait * 1000));
+    }
   }
 }
+
+/** A sign-in the provider did not finish in time (a loaded machine) is started again, up to this often. */
+const SIGN_IN_ATTEMPTS = 3;
 
 let phones = 0;
 const nextAddress = (): string => {
@@ -69,9 +83,10 @@ const nextAddress = (): string => {
 };
 
 /** zhangsan signed in `n` times through the provider's real login form, `concurrency` at a time. */
-export async function signInHolders(origin: string, n: number, concurrency = 8): Promise<{ holders: Holder[]; failures: number }> {
+export async function signInHolders(origin: string, n: number, concurrency = 8): Promise<{ holders: Holder[]; failures: number; retries: number }> {
   const holders: Holder[] = [];
   let failures = 0;
+  let retries = 0;
   let licenseCode: string | undefined;
   let next = 0;
   const worker = async () => {
@@ -79,7 +94,15 @@ export async function signInHolders(origin: string, n: number, concurrency = 8):
       next++;
       try {
         const client = new Phone(origin, nextAddress());
-        await client.login('zhangsan');
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.login('zhangsan');
+            break;
+          } catch (err) {
+            if (attempt >= SIGN_IN_ATTEMPTS) throw err;
+            retries++;
+          }
+        }
         if (!licenseCode) {
           const wallet = (await client.api<LicenseListResponse>('GET', '/api/licenses')).body;
           licenseCode = wallet.licenses.find((c) => c.licenseItemCode === LICENSE_ITEM.householdRegister)?.licenseCode;
@@ -93,7 +116,7 @@ export async function signInHolders(origin: string, n: number, concurrency = 8):
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  return { holders, failures };
+  return { holders, failures, retries };
 }
 
 const percentile = (sorted: number[], p: number): number => sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -102,25 +125,50 @@ interface Raw {
   latencies: number[];
   statuses: Record<string, number>;
   errors: number;
+  errorKinds: Record<string, number>;
+  unavailable: { withRetryAfter: number; without: number };
   completed: number;
   durationS: number;
 }
 
+const addCounts = (into: Record<string, number>, from: Record<string, number>): void => {
+  for (const [k, c] of Object.entries(from)) into[k] = (into[k] ?? 0) + c;
+};
+
 function summarise(raws: Raw[]): Figures {
   const latencies = raws.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};
-  for (const r of raws) for (const [s, c] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + c;
+  const errorKinds: Record<string, number> = {};
+  for (const r of raws) {
+    addCounts(statuses, r.statuses);
+    addCounts(errorKinds, r.errorKinds);
+  }
+  const unavailable = {
+    withRetryAfter: raws.reduce((n, r) => n + r.unavailable.withRetryAfter, 0),
+    without: raws.reduce((n, r) => n + r.unavailable.without, 0),
+  };
   const completed = raws.reduce((n, r) => n + r.completed, 0);
   const seconds = raws.reduce((n, r) => n + r.durationS, 0);
   const non2xx = Object.entries(statuses).reduce((n, [s, c]) => (s.startsWith('2') ? n : n + c), 0);
   return {
     rps: completed / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), non2xx,
-    errors: raws.reduce((n, r) => n + r.errors, 0), statuses,
+    errors: raws.reduce((n, r) => n + r.errors, 0), statuses, unavailable, errorKinds,
   };
 }
 
-export async function measure(target: Target, origins: string[], connections: number, durationS: number, pools = new Map<string, Holder[]>()): Promise<Figures> {
-  return summarise([await measureRaw(target, origins, connections, durationS, pools)]);
+/**
+ * Connections opened in batches rather than all at once: a thousand SYNs in one instant overflow
+ * the server's accept queue (Node's backlog is 511) and the kernel's retries (1, 3, 7, 15 s...)
+ * then show up as request timeouts that say nothing about the server. Every batch runs until the
+ * common end.
+ */
+export interface Ramp {
+  batch: number;
+  everyMs: number;
+}
+
+export async function measure(target: Target, origins: string[], connections: number, durationS: number, pools = new Map<string, Holder[]>(), ramp?: Ramp): Promise<Figures> {
+  return summarise([await measureRaw(target, origins, connections, durationS, pools, ramp)]);
 }
 
 const BARE: Target = { label: 'bare Fastify GET /ping', method: 'GET', path: '/ping' };
@@ -167,53 +215,79 @@ export async function compare(target: Target, origins: string[], bareOrigin: str
  * `connections` spread over `origins` (one autocannon per instance, run together); signed-in
  * targets bind each connection to one holder of that instance's pool.
  */
-async function measureRaw(target: Target, origins: string[], connections: number, durationS: number, pools: Map<string, Holder[]>): Promise<Raw> {
+async function measureRaw(target: Target, origins: string[], connections: number, durationS: number, pools: Map<string, Holder[]>, ramp?: Ramp): Promise<Raw> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
+  const errorKinds: Record<string, number> = {};
+  const unavailable = { withRetryAfter: 0, without: 0 };
   let errors = 0;
   let completed = 0;
   const per = Math.max(1, Math.floor(connections / origins.length));
-  await Promise.all(origins.map((origin) => new Promise<void>((resolve, reject) => {
+  const batch = ramp ? Math.max(1, ramp.batch) : per;
+  const runs = origins.flatMap((origin) => Array.from({ length: Math.ceil(per / batch) }, (_, i) => ({
+    origin, connections: Math.min(batch, per - i * batch), delayMs: i * (ramp?.everyMs ?? 0),
+  })));
+  // One rotation over each instance's holders, shared by its batches.
+  const nextHolder = new Map(origins.map((o) => [o, 0]));
+  await Promise.all(runs.map(({ origin, connections: conns, delayMs }) => new Promise<void>((resolve, reject) => {
     const pool = pools.get(origin) ?? [];
     if (target.signedIn && pool.length === 0) return reject(new Error(`no signed-in holders on ${origin}`));
-    let next = 0;
-    const instance = autocannon({
-      url: origin,
-      connections: per,
-      duration: durationS,
-      timeout: 30,
-      requests: [{
-        method: target.method,
-        path: target.path,
-        setupRequest: (req, ctx) => {
-          if (!target.signedIn) return req;
-          const context = ctx as { holder?: Holder };
-          const holder = (context.holder ??= pool[next++ % pool.length]!);
-          const headers: Record<string, string> = { cookie: holder.cookie, accept: 'application/json' };
-          if (target.method === 'POST') {
-            headers['x-csrf-token'] = holder.csrf;
-            headers['content-type'] = 'application/json';
-            headers.origin = origin;
-          }
-          return { ...req, headers, body: target.body?.(holder) } as typeof req;
-        },
-      }],
-    }, (err) => (err ? reject(err) : resolve()));
-    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-      completed++;
-      latencies.push(ms);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-    });
-    instance.on('reqError', () => void errors++);
+    setTimeout(() => start(), delayMs);
+    const start = () => {
+      const instance = autocannon({
+        url: origin,
+        connections: conns,
+        duration: Math.max(1, durationS - delayMs / 1000),
+        timeout: 30,
+        requests: [{
+          method: target.method,
+          path: target.path,
+          setupRequest: (req, ctx) => {
+            if (!target.signedIn) return req;
+            const context = ctx as { holder?: Holder };
+            if (!context.holder) {
+              const n = nextHolder.get(origin) ?? 0;
+              nextHolder.set(origin, n + 1);
+              context.holder = pool[n % pool.length]!;
+            }
+            const holder = context.holder;
+            const headers: Record<string, string> = { cookie: holder.cookie, accept: 'application/json' };
+            if (target.method === 'POST') {
+              headers['x-csrf-token'] = holder.csrf;
+              headers['content-type'] = 'application/json';
+              headers.origin = origin;
+            }
+            return { ...req, headers, body: target.body?.(holder) } as typeof req;
+          },
+          // Headers are only seen here: is a 503 a deliberate one, telling the caller when to return?
+          onResponse: (status, _body, _ctx, headers) => {
+            if (status !== 503) return;
+            if (headers?.['retry-after']) unavailable.withRetryAfter++;
+            else unavailable.without++;
+          },
+        }],
+      }, (err) => (err ? reject(err) : resolve()));
+      instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+        completed++;
+        latencies.push(ms);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      });
+      instance.on('reqError', (err: Error & { code?: string }) => {
+        errors++;
+        const kind = err.code ?? err.message.slice(0, 40);
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+      });
+    };
   })));
-  return { latencies, statuses, errors, completed, durationS };
+  return { latencies, statuses, errors, errorKinds, unavailable, completed, durationS };
 }
 
 export function row(label: string, f: Figures, ratioToBare?: number, cpu?: { cpuMs?: number; cpuRatio?: number }): string {
   const ratio = ratioToBare !== undefined ? `${ratioToBare.toFixed(3).padStart(6)}` : '     —';
   const bad = Object.entries(f.statuses).filter(([s]) => !s.startsWith('2')).map(([s, c]) => `${s}×${c}`).join(' ');
   const cpuText = cpu?.cpuMs !== undefined && cpu.cpuRatio !== undefined ? `  cpu ${cpu.cpuMs.toFixed(2).padStart(6)} ms/req ${cpu.cpuRatio.toFixed(3).padStart(6)}` : '';
-  return `  ${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms  ${ratio}${cpuText}  non-2xx ${f.non2xx}${bad ? ` (${bad})` : ''}  errors ${f.errors}`;
+  const kinds = Object.entries(f.errorKinds).map(([k, c]) => `${k}×${c}`).join(' ');
+  return `  ${label.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms  ${ratio}${cpuText}  non-2xx ${f.non2xx}${bad ? ` (${bad})` : ''}  errors ${f.errors}${kinds ? ` (${kinds})` : ''}`;
 }
 
 export const HEADER = `  ${'route'.padEnd(34)} ${'throughput'.padStart(13)}  ${'p50'.padStart(12)}  ${'p99'.padStart(12)}  × bare  (server CPU per request, bare's ÷ route's)`;

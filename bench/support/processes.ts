@@ -1,7 +1,7 @@
 // Servers for the benches, each in its own process (as in production, and so the load generator
 // does not share an event loop with what it measures), with their pid for memory readings.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +35,18 @@ async function waitFor(url: string, child: ChildProcess, output: () => string): 
   }
 }
 
-export async function spawnServer(args: string[], env: Record<string, string>, readyUrl: string, origin: string, cleanup?: () => void): Promise<Server> {
+export interface SpawnOptions {
+  cleanup?: () => void;
+  /** Write the server's stdout (its log) to this file instead of keeping a tail in memory. */
+  logFile?: string;
+}
+
+export async function spawnServer(args: string[], env: Record<string, string>, readyUrl: string, origin: string, options: SpawnOptions = {}): Promise<Server> {
   // On a machine busy with other work the sandbox's seeding can outlast Fastify's 10 s plugin
   // timeout; a bench then tries again rather than failing after minutes of setup.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnOnce(args, env, readyUrl, origin, cleanup);
+      return await spawnOnce(args, env, readyUrl, origin, options);
     } catch (err) {
       if (attempt >= 3 || !/AVV_ERR_PLUGIN_EXEC_TIMEOUT/.test((err as Error).message)) throw err;
       console.log(`  (${readyUrl}: start-up timed out on a busy machine; trying again)`);
@@ -48,24 +54,28 @@ export async function spawnServer(args: string[], env: Record<string, string>, r
   }
 }
 
-async function spawnOnce(args: string[], env: Record<string, string>, readyUrl: string, origin: string, cleanup?: () => void): Promise<Server> {
+async function spawnOnce(args: string[], env: Record<string, string>, readyUrl: string, origin: string, { cleanup, logFile }: SpawnOptions): Promise<Server> {
   let output = '';
   // BENCH_CPU_PROF=DIR: each server writes a V8 CPU profile there when it stops (bench/profile-top.ts reads it).
   if (process.env.BENCH_CPU_PROF) args = ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, ...args];
   // BENCH_APP_DIR: run the servers from another checkout (e.g. the main branch, for before/after).
-  const child = spawn(process.execPath, args, { cwd: process.env.BENCH_APP_DIR ?? process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A log file is written by the server directly: a long run's log costs the bench nothing.
+  const logFd = logFile ? openSync(logFile, 'w') : undefined;
+  const child = spawn(process.execPath, args, { cwd: process.env.BENCH_APP_DIR ?? process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', logFd ?? 'pipe', 'pipe'] });
+  if (logFd !== undefined) closeSync(logFd);
   // Keep the tail only: a long run must not grow the bench's memory.
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(readyUrl, child, () => output);
+  const outputNow = () => (logFile ? `${readFileSync(logFile, 'utf8').slice(-20_000)}${output}` : output);
+  await waitFor(readyUrl, child, outputNow);
   return {
     origin,
     pid: child.pid!,
     rss: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
     cpu: () => cpuSeconds(child.pid!),
-    output: () => output,
+    output: outputNow,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -91,14 +101,14 @@ export async function startBare(): Promise<Server> {
 }
 
 /** `npm start` as shipped: the BFF with the embedded sandbox, fresh SQLite files. */
-export async function startEmbedded(env: Record<string, string> = {}): Promise<Server> {
+export async function startEmbedded(env: Record<string, string> = {}, logFile?: string): Promise<Server> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'ecert-bench-'));
   return spawnServer(['--import', 'tsx', 'src/server.ts'], {
     PORT: String(port), HOST: '127.0.0.1', PUBLIC_ORIGIN: origin, TRUST_PROXY: '1',
     BFF_DB: join(dir, 'bff.sqlite'), SANDBOX_DB: join(dir, 'sandbox.sqlite'), LOG_FORMAT: 'json', ...env,
-  }, `${origin}/healthz`, origin, () => rmSync(dir, { recursive: true, force: true }));
+  }, `${origin}/healthz`, origin, { cleanup: () => rmSync(dir, { recursive: true, force: true }), logFile });
 }
 
 /** The sandbox alone (`npm run sandbox`), its provider accepting a BFF at `bffOrigin`. */
@@ -110,7 +120,7 @@ export async function startStandaloneSandbox(bffOrigin: string): Promise<Server>
     SANDBOX_PORT: String(port), SANDBOX_HOST: '127.0.0.1', SANDBOX_DB: join(dir, 'sandbox.sqlite'),
     SANDBOX_IDP_REDIRECT_URIS: `${bffOrigin}/auth/callback`,
     SANDBOX_IDP_POST_LOGOUT_URIS: `${bffOrigin}/login,${bffOrigin}/`,
-  }, `${origin}/idp/.well-known/openid-configuration`, origin, () => rmSync(dir, { recursive: true, force: true }));
+  }, `${origin}/idp/.well-known/openid-configuration`, origin, { cleanup: () => rmSync(dir, { recursive: true, force: true }) });
 }
 
 /** The BFF alone, pointed at an upstream and a provider elsewhere (the production switch). */
@@ -124,7 +134,7 @@ export async function startBffAgainst(upstreamUrl: string, idpIssuer: string, po
     COUNTER_UPSTREAM_APP_KEY: 'counter-demo', COUNTER_UPSTREAM_APP_SECRET: 'counter-demo-secret',
     COUNTER_UPSTREAM_ACCOUNT: 'counter01', COUNTER_UPSTREAM_PASSWORD: 'counter01-pass',
     IDP_ISSUER: idpIssuer, IDP_CLIENT_ID: 'ecert-holder-bff', IDP_CLIENT_SECRET: 'ecert-holder-bff-dev-secret',
-  }, `${origin}/healthz`, origin, () => rmSync(dir, { recursive: true, force: true }));
+  }, `${origin}/healthz`, origin, { cleanup: () => rmSync(dir, { recursive: true, force: true }) });
 }
 
 /** bench/support/instant-upstream.ts in its own process, recording from `realRoot`. */

@@ -27,7 +27,7 @@ export async function startRedisInstances(n: number): Promise<{ origins: string[
     SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1', SANDBOX_DB: join(dir, 'sandbox.sqlite'),
     SANDBOX_IDP_REDIRECT_URIS: origins.map((o) => `${o}/auth/callback`).join(','),
     SANDBOX_IDP_POST_LOGOUT_URIS: origins.map((o) => `${o}/login`).join(','),
-  }, `${sandboxOrigin}/idp/.well-known/openid-configuration`, sandboxOrigin, () => rmSync(dir, { recursive: true, force: true })));
+  }, `${sandboxOrigin}/idp/.well-known/openid-configuration`, sandboxOrigin, { cleanup: () => rmSync(dir, { recursive: true, force: true }) }));
   const dataKey = randomBytes(32).toString('base64');
   for (const [i, origin] of origins.entries()) {
     servers.push(await spawnServer(['--import', 'tsx', 'src/server.ts'], {

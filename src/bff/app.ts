@@ -13,6 +13,7 @@ import { bffStorePlugin } from './store/plugin.ts';
 import { redisPlugin } from './store/redis-plugin.ts';
 import { upstreamPlugin } from './upstream/plugin.ts';
 import { sessionPlugin } from './plugins/session.ts';
+import { shedPlugin } from './plugins/shed.ts';
 import { authRoutes } from './routes/auth.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { counterRoutes } from './routes/counter.ts';
@@ -29,6 +30,8 @@ export interface BuildOptions {
   upstreamFetch?: typeof fetch;
   /** Time and timers of the holder's services (tests move time instead of waiting for it). */
   clock?: Clock;
+  /** The event-loop delay the overload shed reads (tests inject pressure instead of making it). */
+  eventLoopDelayMs?: () => number;
 }
 
 const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
@@ -65,6 +68,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(bffStorePlugin, { config });
   await redisPlugin(app, config);
   await upstreamPlugin(app, config, { fetch: options.upstreamFetch });
+  // Before the session lookup: a shed answer costs no store read.
+  await shedPlugin(app, config.shed, { eventLoopDelayMs: options.eventLoopDelayMs });
   const sessions = await sessionPlugin(app, config);
   await app.register(holderServicesPlugin, { config, clock: options.clock });
   await app.register(authorisationExpiryPlugin);

@@ -5,6 +5,7 @@ import Value from 'typebox/value';
 import { isIP } from 'node:net';
 import { IdpEnvSchema, foreignIdpSetting, missingIdpSettings, resolveIdp, type IdpConfig } from './identity/settings.ts';
 import { parseExtensionList, type UpstreamExtension } from '../contract/extensions.ts';
+import type { ShedSettings } from './plugins/shed.ts';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Integer({ minimum: 1 });
@@ -46,13 +47,17 @@ const EnvSchema = Type.Object({
   // Many instances (issue 13): PostgreSQL for the records, Redis for sessions, limits and live status.
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$' })),
+  // Overload (issue 10): /api answers 503 + Retry-After at once past these; 0 turns a signal off.
+  SHED_MAX_IN_FLIGHT: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+  SHED_EVENT_LOOP_DELAY_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+  SHED_RETRY_AFTER_SECONDS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 });
 
 type Env = Static<typeof EnvSchema>;
 
 /** Prefixes that belong to the BFF: an unknown variable under them is a typo, not someone else's. */
 // (SANDBOX_* is left out: the standalone sandbox, `npm run sandbox`, reads its own.)
-const OWN_PREFIXES = ['UPSTREAM_', 'COUNTER_UPSTREAM_', 'IDP_', 'BFF_', 'SESSION_', 'AUTH_'];
+const OWN_PREFIXES = ['UPSTREAM_', 'COUNTER_UPSTREAM_', 'IDP_', 'BFF_', 'SESSION_', 'AUTH_', 'SHED_'];
 
 export interface UpstreamAccount {
   appKey: string;
@@ -102,6 +107,8 @@ export interface Config {
   dataKey: Buffer | null;
   /** REDIS_URL: sessions, limits, handles, live status and the feed lease shared by many instances; null = embedded. */
   redisUrl: string | null;
+  /** SHED_*: when /api is overloaded enough to answer 503 + Retry-After at once (plugins/shed.ts). */
+  shed: ShedSettings;
 }
 
 export type TrustProxy = false | number | string[];
@@ -274,5 +281,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     dataKey: parseDataKey(e.BFF_DATA_KEY),
     redisUrl: e.REDIS_URL ?? null,
+    shed: {
+      maxInFlight: e.SHED_MAX_IN_FLIGHT ?? 64,
+      maxEventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS ?? 1000,
+      retryAfterSeconds: e.SHED_RETRY_AFTER_SECONDS ?? 2,
+    },
   };
 }

@@ -17,3 +17,6 @@ export function errorBody(code: ApiErrorCode, message: string, requestId: string
 }
 
 export const notFound = (what = '请求的内容') => new ApiError(404, 'NOT_FOUND', `${what}不存在或无权查看`);
+
+/** Retry-After on a 503 that names no better time (an upstream or provider that could not answer). */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;

@@ -34,6 +34,8 @@ export interface BffStackOptions {
   captureLogs?: boolean;
   /** Time and timers of the holder's services (tests/support/clock.ts moves them). */
   clock?: BuildOptions['clock'];
+  /** The event-loop delay the overload shed reads (plugins/shed.ts): pressure without making it. */
+  eventLoopDelayMs?: BuildOptions['eventLoopDelayMs'];
   /** Called after buildApp, before listen: a test can add a route that uses app.upstream. */
   beforeListen?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -59,6 +61,7 @@ async function startBffStackOn(port: number, opts: BffStackOptions): Promise<Bff
     logger: opts.captureLogs ? { ...(loggerOptions('debug', 'json') as object), stream } : false,
     upstreamFetch: opts.upstreamFetch,
     clock: opts.clock,
+    eventLoopDelayMs: opts.eventLoopDelayMs,
   });
   if (config.sandbox.enabled) {
     await app.register(sandboxPlugin, {

@@ -9,6 +9,14 @@ export const DEFAULT_TOKEN_SECONDS = 600;
 
 export const providerUnavailable = (): ApiError => new ApiError(503, 'UPSTREAM_UNAVAILABLE', '统一身份认证平台暂时无法访问，请稍后再试');
 
+/**
+ * A token endpoint's refusal that means "later", not "never": an overloaded or failing provider
+ * (5xx, 429, RFC 6749's server_error / temporarily_unavailable). Only the rest (invalid_grant
+ * above all) may end a holder's session.
+ */
+export const transientRefusal = (status: number, error: string | undefined): boolean =>
+  status >= 500 || status === 429 || error === 'server_error' || error === 'temporarily_unavailable';
+
 /** The callback's query as it arrived, for libraries that want the full redirect URL. */
 export function queryString(query: Record<string, string | undefined>): string {
   const params = new URLSearchParams();

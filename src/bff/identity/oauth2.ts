@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PendingLogin, SessionTokens } from '../store/sessions.ts';
 import { fieldText, identityFromClaims, pickCredential } from './claims.ts';
-import { basicAuth, DEFAULT_TOKEN_SECONDS, jsonOf, platformFetch, providerUnavailable } from './http.ts';
+import { basicAuth, DEFAULT_TOKEN_SECONDS, jsonOf, platformFetch, providerUnavailable, transientRefusal } from './http.ts';
 import type { IdpConfig } from './settings.ts';
 import { freshPendingLogin, LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
 
@@ -63,7 +63,7 @@ export class OAuth2Adapter implements IdentityAdapter {
     }
     const res = await platformFetch(this.#idp.tokenUrl, { method: 'POST', headers, body });
     const json = await jsonOf(res);
-    if (res.status >= 500 || !json) {
+    if (!json || transientRefusal(res.status, fieldText(json, 'error'))) {
       this.#log.warn({ step: 'token', status: res.status }, 'identity platform answered no token');
       throw providerUnavailable();
     }

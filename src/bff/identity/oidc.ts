@@ -6,10 +6,12 @@ import * as oidc from 'openid-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IdpConfig } from './settings.ts';
 import { identityFromClaims, pickCredential } from './claims.ts';
-import { providerUnavailable, queryString, DEFAULT_TOKEN_SECONDS, HTTP_TIMEOUT_MS } from './http.ts';
+import { providerUnavailable, queryString, transientRefusal, DEFAULT_TOKEN_SECONDS, HTTP_TIMEOUT_MS } from './http.ts';
 import { LoginFailedError, type IdentityAdapter, type LoginResult } from './types.ts';
 import type { PendingLogin, SessionTokens } from '../store/sessions.ts';
 
+/** openid-client's codes for a call the provider did not answer in time: never a refusal. */
+const GAVE_NO_ANSWER = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);
 const DISCOVERY_ATTEMPTS = 3;
 const DISCOVERY_PAUSE_MS = 300;
 
@@ -120,6 +122,11 @@ export class OidcAdapter implements IdentityAdapter {
     // oauth4webapi marks checks of what the browser brought (state, iss, nonce...) with OAUTH_* codes.
     const refused = fromProvider || (typeof e.code === 'string' && e.code.startsWith('OAUTH_'));
     this.#log.warn({ step, error: fromProvider ? e.error : e.code ?? e.name }, 'identity provider step failed');
+    // A provider that is failing or overloaded (5xx, 429, temporarily_unavailable) has not refused
+    // anyone: oauth4webapi reports such answers as ResponseBodyError or, without an OAuth error
+    // body, as OAUTH_RESPONSE_IS_NOT_CONFORM carrying the Response.
+    const status = e.status ?? (e.cause instanceof Response ? e.cause.status : 0);
+    if (transientRefusal(status, e.error) || GAVE_NO_ANSWER.has(e.code ?? '')) return providerUnavailable();
     if (refused) return new LoginFailedError('provider', fromProvider ? String(e.error) : String(e.code));
     return providerUnavailable();
   }

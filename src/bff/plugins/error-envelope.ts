@@ -1,12 +1,17 @@
 // Every error a BFF route throws leaves in the one envelope (contract/error-body.ts): our own
 // ApiError as it is, an upstream refusal mapped, a schema failure as BAD_REQUEST, anything else
-// without its stack or message. Registered first, so it covers every part after it.
+// without its stack or message. Registered first, so it covers every part after it. Every 503
+// leaves with Retry-After, whichever part answered it: "unavailable" always means "come back".
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { ApiError, errorBody } from '../errors.ts';
+import { ApiError, UNAVAILABLE_RETRY_AFTER_SECONDS, errorBody } from '../errors.ts';
 import { UpstreamError, upstreamErrorToApiError } from '../upstream/errors.ts';
 
 export const errorEnvelopePlugin = fp(async (app: FastifyInstance) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    done(null, payload);
+  });
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (err instanceof ApiError) {
       return reply.code(err.statusCode).send(errorBody(err.code, err.message, req.id));

@@ -35,6 +35,12 @@ export interface SessionContext {
   clearSessionCookie(reply: FastifyReply): void;
 }
 
+/** A renewal that failed for a transient reason after the credential ran out. */
+const RENEWAL_PENDING = Symbol('renewal pending');
+type RenewalPending = typeof RENEWAL_PENDING;
+// 503: the error envelope adds Retry-After to every 503 (plugins/error-envelope.ts).
+const renewalPending = (): ApiError => new ApiError(503, 'UPSTREAM_UNAVAILABLE', '统一身份认证平台暂时无法续期登录状态，请稍后再试');
+
 const csrfFailed = (): ApiError => new ApiError(403, 'CSRF_FAILED', '页面已过期或请求来源不正确，请刷新页面后重试');
 
 function sameToken(a: string, b: string): boolean {
@@ -72,8 +78,8 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
   };
 
   // One refresh per session at a time: a page firing five calls must not spend the refresh token five times.
-  const refreshing = new Map<string, Promise<StoredSession | null>>();
-  const refreshOnce = (s: StoredSession): Promise<StoredSession | null> => {
+  const refreshing = new Map<string, Promise<StoredSession | null | RenewalPending>>();
+  const refreshOnce = (s: StoredSession): Promise<StoredSession | null | RenewalPending> => {
     let p = refreshing.get(s.id);
     if (!p) {
       p = refreshCredential(s).finally(() => refreshing.delete(s.id));
@@ -82,7 +88,12 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
     return p;
   };
 
-  async function refreshCredential(s: StoredSession): Promise<StoredSession | null> {
+  /**
+   * The session with a fresh credential; null only when the provider refused the renewal for good
+   * (invalid_grant: expired or revoked). A transient failure (timeout, network, 5xx, overload)
+   * never ends the session: the old credential carries on while it lasts, then RenewalPending.
+   */
+  async function refreshCredential(s: StoredSession): Promise<StoredSession | null | RenewalPending> {
     const refreshToken = (await store.secrets(s.id))?.refreshToken;
     const stillValid = s.credentialExpiresAt > Date.now();
     if (!refreshToken) return stillValid ? s : null;
@@ -90,9 +101,8 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
     try {
       tokens = await idp.refresh(refreshToken);
     } catch (err) {
-      // Provider unreachable: carry on with the old credential while it lasts.
-      if (stillValid) return s;
-      throw err;
+      app.log.warn({ err }, 'credential renewal failed for a transient reason; the session is kept');
+      return stillValid ? s : RENEWAL_PENDING;
     }
     if (!tokens) return null;
     await store.updateTokens(s.id, tokens);
@@ -110,12 +120,20 @@ export async function sessionPlugin(app: FastifyInstance, config: Config): Promi
     let session = raw ? await store.find(raw) : null;
     if (raw && !session) ctx.clearSessionCookie(reply);
     if (session && session.credentialExpiresAt - Date.now() < REFRESH_MARGIN_MS) {
-      const id = session.id;
-      session = await refreshOnce(session);
-      if (!session) {
-        await store.destroy(id);
+      const current = session;
+      const renewed = await refreshOnce(current);
+      if (renewed === RENEWAL_PENDING) {
+        // The credential has run out and the provider could not renew it just now: the holder
+        // stays signed in and is asked to come back shortly. Sign-out (/auth/*) goes ahead.
+        if (isApi) throw renewalPending();
+        session = current;
+      } else if (!renewed) {
+        session = null;
+        await store.destroy(current.id);
         ctx.clearSessionCookie(reply);
         req.log.info('session ended: the identity provider no longer renews its credential');
+      } else {
+        session = renewed;
       }
     }
 

@@ -11,6 +11,8 @@ export class ApiRequestError extends Error {
     message: string,
     readonly status: number,
     readonly requestId?: string,
+    /** A 503's Retry-After in seconds, when it gave one as a number. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiRequestError';
@@ -59,6 +61,13 @@ http.interceptors.request.use((config) => {
   return config;
 });
 
+/** Retry-After as delta-seconds on a 503 (the BFF sends no HTTP-date form). */
+function retryAfterOf(error: AxiosError): number | undefined {
+  if (error.response?.status !== 503) return undefined;
+  const raw = error.response.headers['retry-after'] as unknown;
+  return typeof raw === 'string' && /^\d{1,4}$/.test(raw.trim()) ? Number(raw) : undefined;
+}
+
 function isErrorBody(value: unknown): value is ApiErrorBody {
   return typeof value === 'object' && value !== null && typeof (value as ApiErrorBody).error?.message === 'string';
 }
@@ -73,16 +82,47 @@ http.interceptors.response.use(
     const body = error.response?.data;
     if (status === 401 && !error.config?.url?.endsWith('/session') && !error.config?.quietUnauthenticated) onUnauthenticated?.();
     if (isErrorBody(body)) {
-      return Promise.reject(new ApiRequestError(body.error.code, body.error.message, status, body.error.requestId));
+      return Promise.reject(new ApiRequestError(body.error.code, body.error.message, status, body.error.requestId, retryAfterOf(error)));
     }
     if (!error.response) return Promise.reject(new ApiRequestError('NETWORK', t('error.network'), 0));
     return Promise.reject(new ApiRequestError('UPSTREAM_ERROR', t('error.server'), status));
   },
 );
 
-/** GET and unwrap: api modules return the body type, not the axios response. */
+/** A busy BFF's Retry-After longer than this is not waited for: the page shows its error state. */
+export const CALM_RETRY_MAX_SECONDS = 10;
+
+/** Waits `ms`, or rejects as axios does when the caller aborts meanwhile. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * GET and unwrap: api modules return the body type, not the axios response. A read answered 503
+ * with Retry-After (the BFF shedding load, or the service briefly away) is asked once more after
+ * that wait; a second failure reaches the page's error state as any other.
+ */
 export async function getJson<T>(url: string, params?: Record<string, unknown>, signal?: AbortSignal, quietUnauthenticated = false): Promise<T> {
-  return (await http.get<T>(url, { params, signal, quietUnauthenticated })).data;
+  const get = async () => (await http.get<T>(url, { params, signal, quietUnauthenticated })).data;
+  try {
+    return await get();
+  } catch (err) {
+    const wait = err instanceof ApiRequestError ? err.retryAfterSeconds : undefined;
+    if (wait === undefined || wait > CALM_RETRY_MAX_SECONDS) throw err;
+    await pause(wait * 1000, signal);
+    return get();
+  }
 }
 
 export async function postJson<T>(url: string, body?: unknown): Promise<T> {
