@@ -5,24 +5,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
-import { Type } from 'typebox';
 import {
-  CounterRequestCreateBody, CounterRequestCreatedSchema, HolderAnswerBody, HolderRequestViewSchema, RequestIdParams, RequestStateSchema,
+  CounterRequestCreateBody, CounterRequestCreatedSchema, CounterRequestStatusSchema, HolderAnswerBody, HolderRequestViewSchema, RequestIdParams,
 } from '../../contract/counter-request.ts';
 import { Errors } from '../../contract/error-body.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { CounterRequestService } from '../services/counter-requests.ts';
 import { rateLimitStore } from '../store/redis-plugin.ts';
-import { counterServiceFor, limit, RedemptionResponse, staffOf } from './counter.ts';
+import { counterServiceFor, limit, staffOf } from './counter.ts';
 import { noStoreHook, sessionOf } from './licenses.ts';
-
-const CounterStatusSchema = Type.Object({
-  state: RequestStateSchema,
-  expiresAt: Type.String(),
-  message: Type.Union([Type.String(), Type.Null()]),
-  result: Type.Union([RedemptionResponse, Type.Null()]),
-});
 
 /** Per account per minute. A counter screen polls once a second while a request is open. */
 export const COUNTER_REQUEST_LIMITS = { create: 20, poll: 120, holder: 30 } as const;
@@ -58,7 +50,7 @@ export async function counterRequestRoutes(parent: FastifyInstance, config: Conf
 
     app.get('/api/counter/requests/:id', {
       preHandler: staffOnly, onRequest: noStoreHook, config: limit(COUNTER_REQUEST_LIMITS.poll, '查询授权结果'),
-      schema: { params: RequestIdParams, response: { 200: CounterStatusSchema, ...Errors } },
+      schema: { params: RequestIdParams, response: { 200: CounterRequestStatusSchema, ...Errors } },
     }, async (req) => service.forCounter(staffOf(req), req.params.id));
 
     app.get('/api/requests/:id', {
