@@ -10,7 +10,7 @@ import { ApiError, notFound } from '../errors.ts';
 import { isFinal } from '../services/authorisations.ts';
 import type { HolderServices } from '../services/holder-services.ts';
 import { Errors } from '../../contract/error-body.ts';
-import { noStoreHook, sessionOf } from './licenses.ts';
+import { noStoreHook, sessionOf } from './route-kit.ts';
 
 const HEARTBEAT_MS = 15_000;
 const FALLBACK_POLL_MS = 3_000;

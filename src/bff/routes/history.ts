@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HolderServices } from '../services/holder-services.ts';
 import { HistoryQuerySchema, HistoryResponseSchema } from '../../contract/bff-authorisations.ts';
 import { Errors } from '../../contract/error-body.ts';
-import { noStoreHook, sessionOf } from './licenses.ts';
+import { noStoreHook, sessionOf } from './route-kit.ts';
 
 export async function historyRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();

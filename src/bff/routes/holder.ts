@@ -6,7 +6,8 @@ import { ServiceCapabilitiesSchema } from '../../contract/bff-session.ts';
 import { authorisationRoutes } from './authorisations.ts';
 import { historyRoutes } from './history.ts';
 import { Errors } from '../../contract/error-body.ts';
-import { licenseRoutes, noStoreHook } from './licenses.ts';
+import { licenseRoutes } from './licenses.ts';
+import { noStoreHook } from './route-kit.ts';
 import { mobileViewRoutes } from './mobile-view.ts';
 
 export async function holderRoutes(app: FastifyInstance): Promise<void> {

@@ -1,25 +1,13 @@
 // /api/licenses: the holder's wallet, a certificate's detail, revealing its sensitive fields, and
-// the service items it can be authorised for; and the hooks the other holder routes share.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// the service items it can be authorised for.
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ApiError } from '../errors.ts';
-import type { HolderSession } from '../fastify.d.ts';
 import type { HolderServices } from '../services/holder-services.ts';
 import {
   LicenseDetailSchema, LicenseListResponseSchema, LicenseParamsSchema, RevealResponseSchema, ServiceItemListResponseSchema,
 } from '../../contract/bff-licenses.ts';
 import { Errors } from '../../contract/error-body.ts';
-
-/** Personal data: no browser or proxy cache keeps it. */
-export async function noStoreHook(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  void reply.header('cache-control', 'no-store');
-}
-
-/** requireSession ran first; this only narrows the type. */
-export function sessionOf(req: FastifyRequest): HolderSession {
-  if (!req.session) throw new ApiError(401, 'UNAUTHENTICATED', '请先登录');
-  return req.session;
-}
+import { noStoreHook, sessionOf } from './route-kit.ts';
 
 export async function licenseRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();

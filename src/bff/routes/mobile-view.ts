@@ -10,7 +10,7 @@ import { Errors } from '../../contract/error-body.ts';
 import {
   LicenseParamsSchema, MobileLicenseViewSchema, MobileViewLinkSchema, MobileViewQuerySchema,
 } from '../../contract/bff-licenses.ts';
-import { noStoreHook, sessionOf } from './licenses.ts';
+import { noStoreHook, sessionOf } from './route-kit.ts';
 
 /** Per IP and minute: enough for a page and its reloads, too few to guess tokens. */
 export const MOBILE_VIEW_RATE_LIMIT = 30;
