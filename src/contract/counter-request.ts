@@ -4,7 +4,9 @@
 // A BFF feature of its own: no extension of the sharing service is needed (the counter redeems the
 // code with the standard get_license, DB11/T 2290 6.6).
 import { Type, type Static } from 'typebox';
-import { BIZ_NUM_PATTERN } from './counter.ts';
+import { AuthorisationIdSchema } from './bff-authorisations.ts';
+import { CounterCaseSchema, CounterRedemptionSchema } from './bff-counter.ts';
+import { Nullable } from './schema.ts';
 
 /** Where a request QR points: `{PUBLIC_ORIGIN}/r/{id}`. */
 export const REQUEST_LANDING_PATH = '/r/';
@@ -13,11 +15,8 @@ export const REQUEST_ID_PATTERN = '^[A-Za-z0-9_-]{22}$';
 
 export const RequestIdParams = Type.Object({ id: Type.String({ pattern: REQUEST_ID_PATTERN }) });
 
-/** POST /api/counter/requests */
-export const CounterRequestCreateBody = Type.Object({
-  bizNum: Type.String({ pattern: BIZ_NUM_PATTERN }),
-  serviceItemCode: Type.String({ minLength: 1, maxLength: 64 }),
-}, { additionalProperties: false });
+/** POST /api/counter/requests: the counter's case. */
+export const CounterRequestCreateBody = CounterCaseSchema;
 export type CounterRequestCreate = Static<typeof CounterRequestCreateBody>;
 
 /**
@@ -55,7 +54,18 @@ export type HolderRequestView = Static<typeof HolderRequestViewSchema>;
 
 /** POST /api/requests/:id/answer: the authorisation the holder just made for this request's item. */
 export const HolderAnswerBody = Type.Object({
-  authorisationId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z-]+$' }),
+  authorisationId: AuthorisationIdSchema,
 }, { additionalProperties: false });
 export type HolderAnswer = Static<typeof HolderAnswerBody>;
 
+
+/** GET /api/counter/requests/:id, for the counter that asked: the state, and the redemption once answered. */
+export const CounterRequestStatusSchema = Type.Object({
+  state: RequestStateSchema,
+  expiresAt: Type.String(),
+  /** Why a consented request could not be used (a refusal the clerk should read). */
+  message: Nullable(Type.String()),
+  /** Only in the one answer that delivers it. */
+  result: Nullable(CounterRedemptionSchema),
+});
+export type CounterRequestStatus = Static<typeof CounterRequestStatusSchema>;

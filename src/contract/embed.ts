@@ -37,27 +37,8 @@ export type EmbedHostMessage =
   | { source: 'ecert-holder-host'; type: 'locale'; locale: 'zh-CN' | 'en' }
   | { source: 'ecert-holder-host'; type: 'elder'; elder: boolean };
 
-/** GET /api/embed/config */
-export interface EmbedConfig {
-  allowedOrigins: string[];
-  sdkVersion: string;
-}
-
-/** POST /api/embed/handoff (the popup, signed in) -> a one-time code for the frame. */
-export interface EmbedHandoffRequest {
-  /** base64url(SHA-256(secret)); the secret stays in the frame. */
-  nonce: string;
-}
-export interface EmbedHandoffResponse {
-  code: string;
-  expiresAt: string;
-}
-
-/** POST /api/embed/session (the frame) -> SessionInfo, and the frame's own cookie. */
-export interface EmbedSessionRequest {
-  code: string;
-  secret: string;
-}
+// The wire shapes of /api/embed/* are TypeBox schemas in bff-embed.ts; the page takes their types from here.
+export type { EmbedConfig, EmbedHandoffRequest, EmbedHandoffResponse, EmbedSessionRequest } from './bff-embed.ts';
 
 /** What the popup posts to its opener (targetOrigin: our own origin only). */
 export const HANDOFF_MESSAGE = 'ecert:embed-handoff';

@@ -2,6 +2,7 @@
 // refusals it carries. Re-exported by upstream.ts; kept apart so the issuer's and the holder's
 // modules can both build on it without importing each other.
 import { Type, type Static, type TSchema } from 'typebox';
+import { Nullable } from './schema.ts';
 
 /** [our decision] error codes; `message` is a Chinese sentence, `inner_code` optional detail. */
 export const UPSTREAM_ERROR_CODES = [
@@ -31,8 +32,6 @@ export const UpstreamErrorSchema = Type.Object({
   inner_code: Type.Optional(Type.String()),
 });
 export type UpstreamError = Static<typeof UpstreamErrorSchema>;
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** The envelope around `data`. Business outcomes, refusals included, are HTTP 200. */
 export const envelopeOf = <T extends TSchema>(data: T) =>

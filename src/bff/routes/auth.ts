@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { LoginQuerySchema, LogoutResponseSchema } from '../../contract/bff-session.ts';
 import { safeReturnTo } from '../../contract/return-to.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
@@ -17,11 +18,6 @@ import { rateLimitStore } from '../store/redis-plugin.ts';
 const PENDING_LOGIN_SECONDS = 10 * 60;
 /** A CAS logoutRequest is well under 2 KB. */
 const LOGOUT_REQUEST_BYTES = 16 * 1024;
-
-const LogoutResponse = Type.Object({
-  /** Where the page navigates next: the platform's end-session page, or /login. */
-  redirectTo: Type.String(),
-});
 
 /** Back to our login page, which explains `error` in the holder's language. */
 function refuse(reply: FastifyReply, code: LoginErrorCode, opts: { returnTo?: string; claim?: string } = {}): FastifyReply {
@@ -57,7 +53,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
     app.get('/auth/login', {
       config: limited,
       schema: {
-        querystring: Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 4096 })) }),
+        querystring: LoginQuerySchema,
         response: { 303: Type.Null() },
       },
     }, async (req, reply) => {
@@ -147,7 +143,7 @@ export async function authRoutes(parent: FastifyInstance, config: Config, ctx: S
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   // POST only, CSRF-checked by the session plugin: a cross-site page cannot sign the holder out.
-  app.post('/auth/logout', { schema: { response: { 200: LogoutResponse } } }, async (req, reply) => {
+  app.post('/auth/logout', { schema: { response: { 200: LogoutResponseSchema } } }, async (req, reply) => {
     reply.header('cache-control', 'no-store');
     ctx.clearSessionCookie(reply);
     const afterLogout = `${config.publicOrigin}/login`;

@@ -3,13 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AuthorisationStatusEvent } from '../../contract/bff.ts';
+import {
+  AuthorisationParamsSchema, AuthorisationSchema, CreateAuthorisationRequestSchema, type AuthorisationStatusEvent,
+} from '../../contract/bff-authorisations.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { isFinal } from '../services/authorisations.ts';
 import type { HolderServices } from '../services/holder-services.ts';
 import { Errors } from '../../contract/error-body.ts';
 import { sharedStreamSlots } from '../store/redis-plugin.ts';
-import { LicenseCodeParam, noStoreHook, Nullable, sessionOf } from './licenses.ts';
+import { noStoreHook, sessionOf } from './route-kit.ts';
 
 const HEARTBEAT_MS = 15_000;
 const FALLBACK_POLL_MS = 3_000;
@@ -18,41 +20,6 @@ export const MAX_STREAMS_PER_SESSION = 4;
 /** A closed tab frees its slot at once; this only paces a client that retries in a loop. */
 const STREAM_RETRY_AFTER_SECONDS = 10;
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z-]+$' }) });
-
-const StatusSchema = Type.Union([Type.Literal('active'), Type.Literal('used'), Type.Literal('expired'), Type.Literal('revoked')]);
-export const RedemptionSchema = Type.Object({
-  interface: Type.Union([Type.Literal('get_license'), Type.Literal('archive'), Type.Literal('token'), Type.Literal('auth')]),
-  systemName: Type.String(),
-  orgName: Type.String(),
-  operatorName: Nullable(Type.String()),
-  at: Type.String(),
-});
-const AuthorisationSchema = Type.Object({
-  id: Type.String(),
-  authCode: Type.String(),
-  qrUrl: Type.String(),
-  counterCode: Nullable(Type.String({ pattern: '^\\d{17}$' })),
-  licenseCode: Type.String(),
-  licenseName: Type.String(),
-  serviceItemCode: Type.String(),
-  serviceItemName: Type.String(),
-  orgName: Type.String(),
-  createdAt: Type.String(),
-  expiresAt: Type.String(),
-  status: StatusSchema,
-  redemptions: Type.Array(RedemptionSchema),
-  revocable: Type.Boolean(),
-});
-const CreateBody = Type.Object({
-  licenseCode: LicenseCodeParam,
-  serviceItemCode: Type.String({ minLength: 1, maxLength: 64 }),
-  validitySeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
-  idempotencyKey: Type.String({ minLength: 8, maxLength: 128, pattern: '^[0-9A-Za-z_-]+$' }),
-  sensitiveConsent: Type.Boolean(),
-  replaces: Type.Optional(IdParams.properties.id),
-}, { additionalProperties: false });
-
 export async function authorisationRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const citizen = app.requireSession('citizen');
@@ -60,13 +27,13 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
   const streams = sharedStreamSlots(app);
   app.addHook('preClose', () => streams.close());
 
-  app.post('/api/authorisations', { preHandler: citizen, onRequest: noStoreHook, schema: { body: CreateBody, response: { 200: AuthorisationSchema, ...Errors } } },
+  app.post('/api/authorisations', { preHandler: citizen, onRequest: noStoreHook, schema: { body: CreateAuthorisationRequestSchema, response: { 200: AuthorisationSchema, ...Errors } } },
     async (req) => s.authorisations.create(sessionOf(req), req.body));
 
-  app.get('/api/authorisations/:id', { preHandler: citizen, onRequest: noStoreHook, schema: { params: IdParams, response: { 200: AuthorisationSchema, ...Errors } } },
+  app.get('/api/authorisations/:id', { preHandler: citizen, onRequest: noStoreHook, schema: { params: AuthorisationParamsSchema, response: { 200: AuthorisationSchema, ...Errors } } },
     async (req) => s.authorisations.get(sessionOf(req), req.params.id));
 
-  app.post('/api/authorisations/:id/revoke', { preHandler: citizen, onRequest: noStoreHook, schema: { params: IdParams, response: { 200: AuthorisationSchema, ...Errors } } },
+  app.post('/api/authorisations/:id/revoke', { preHandler: citizen, onRequest: noStoreHook, schema: { params: AuthorisationParamsSchema, response: { 200: AuthorisationSchema, ...Errors } } },
     async (req) => s.authorisations.revoke(sessionOf(req), req.params.id));
 
   // Server-Sent Events: `event: status` now and on every change, a comment every 15 s, closed
@@ -74,7 +41,7 @@ export async function authorisationRoutes(parent: FastifyInstance, s: HolderServ
   // tell proxies not to buffer, so each event leaves at once.
   app.get('/api/authorisations/:id/events', {
     preHandler: citizen,
-    schema: { params: IdParams, response: { 200: Type.String({ description: 'text/event-stream of AuthorisationStatusEvent' }), ...Errors } },
+    schema: { params: AuthorisationParamsSchema, response: { 200: Type.String({ description: 'text/event-stream of AuthorisationStatusEvent' }), ...Errors } },
   }, async (req, reply) => {
     const session = sessionOf(req);
     const first = await s.authorisations.statusFor(session, req.params.id);

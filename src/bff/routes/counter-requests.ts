@@ -2,40 +2,23 @@
 // (/api/counter/requests), the citizen reads and answers it (/api/requests). Thin handlers; the
 // rules are in services/counter-requests.ts. Writes carry the session's CSRF token like every other
 // (plugins/session.ts); every route is limited per signed-in account, never per address.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
-import { Type } from 'typebox';
 import {
-  CounterRequestCreateBody, CounterRequestCreatedSchema, HolderAnswerBody, HolderRequestViewSchema, RequestIdParams, RequestStateSchema,
+  CounterRequestCreateBody, CounterRequestCreatedSchema, CounterRequestStatusSchema, HolderAnswerBody, HolderRequestViewSchema, RequestIdParams,
 } from '../../contract/counter-request.ts';
 import { Errors } from '../../contract/error-body.ts';
 import type { Config } from '../config.ts';
-import { ApiError } from '../errors.ts';
 import { CounterRequestService } from '../services/counter-requests.ts';
 import { rateLimitStore } from '../store/redis-plugin.ts';
-import { counterServiceFor, limit, RedemptionResponse, staffOf } from './counter.ts';
-import { noStoreHook, sessionOf } from './licenses.ts';
-
-const CounterStatusSchema = Type.Object({
-  state: RequestStateSchema,
-  expiresAt: Type.String(),
-  message: Type.Union([Type.String(), Type.Null()]),
-  result: Type.Union([RedemptionResponse, Type.Null()]),
-});
+import { counterServiceFor, limit } from './counter.ts';
+import { noStoreHook, perAccountLimit, sessionOf } from './route-kit.ts';
 
 /** Per account per minute. A counter screen polls once a second while a request is open. */
 export const COUNTER_REQUEST_LIMITS = { create: 20, poll: 120, holder: 30 } as const;
 
-const holderLimit = {
-  rateLimit: {
-    max: COUNTER_REQUEST_LIMITS.holder,
-    timeWindow: 60_000,
-    keyGenerator: (req: FastifyRequest) => (req.session ? `holder:${req.session.sub}` : `ip:${req.ip}`),
-    errorResponseBuilder: (_req: FastifyRequest, ctx: { ttl: number }) =>
-      new ApiError(429, 'RATE_LIMITED', `操作过于频繁，请 ${Math.max(1, Math.ceil(ctx.ttl / 1000))} 秒后再试`),
-  },
-};
+const holderLimit = perAccountLimit(COUNTER_REQUEST_LIMITS.holder, 'holder', (wait) => `操作过于频繁，请 ${wait} 秒后再试`);
 
 export async function counterRequestRoutes(parent: FastifyInstance, config: Config): Promise<void> {
   await parent.register(async (scope) => {
@@ -54,12 +37,12 @@ export async function counterRequestRoutes(parent: FastifyInstance, config: Conf
     app.post('/api/counter/requests', {
       preHandler: staffOnly, onRequest: noStoreHook, config: limit(COUNTER_REQUEST_LIMITS.create, '发起扫码授权'),
       schema: { body: CounterRequestCreateBody, response: { 200: CounterRequestCreatedSchema, ...Errors } },
-    }, async (req) => service.create(staffOf(req), req.body));
+    }, async (req) => service.create(sessionOf(req), req.body));
 
     app.get('/api/counter/requests/:id', {
       preHandler: staffOnly, onRequest: noStoreHook, config: limit(COUNTER_REQUEST_LIMITS.poll, '查询授权结果'),
-      schema: { params: RequestIdParams, response: { 200: CounterStatusSchema, ...Errors } },
-    }, async (req) => service.forCounter(staffOf(req), req.params.id));
+      schema: { params: RequestIdParams, response: { 200: CounterRequestStatusSchema, ...Errors } },
+    }, async (req) => service.forCounter(sessionOf(req), req.params.id));
 
     app.get('/api/requests/:id', {
       preHandler: citizen, onRequest: noStoreHook, config: holderLimit,

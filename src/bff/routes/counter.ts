@@ -1,98 +1,30 @@
 // /api/counter/*: counter staff redeem a usage code (DB11/T 2290 6.6) and verify by function
 // (6.7) through the counter's own access system. Thin handlers; the logic is in services/counter.ts.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import { rateLimitStore, sharedAttemptWindows, sharedHandles } from '../store/redis-plugin.ts';
 import { Type } from 'typebox';
-import { BIZ_NUM_PATTERN, REDEEM_CODE_PATTERN, isValidResidentId } from '../../contract/counter.ts';
+import { isValidResidentId } from '../../contract/counter.ts';
+import {
+  CounterByFunctionRequestSchema, CounterByFunctionResponseSchema, CounterRedeemRequestSchema, CounterRedemptionSchema,
+  CounterServiceItemsResponseSchema,
+} from '../../contract/bff-counter.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
-import type { HolderSession } from '../fastify.d.ts';
 import { CounterService } from '../services/counter.ts';
 import { CounterRecipientCheck } from '../services/counter-recipient.ts';
 import { dataCipher } from '../store/db.ts';
 import { CounterCodes } from '../services/counter-code.ts';
-import { CertificateStateSchema } from '../../contract/certificate-validity.ts';
 import { Errors } from '../../contract/error-body.ts';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
-const State = CertificateStateSchema;
-
-const Case = {
-  bizNum: Type.String({ pattern: BIZ_NUM_PATTERN }),
-  serviceItemCode: Type.String({ minLength: 1, maxLength: 64 }),
-};
-const RedeemBody = Type.Object({ ...Case, authCode: Type.String({ pattern: REDEEM_CODE_PATTERN }) }, { additionalProperties: false });
-
-const ServiceItemsResponse = Type.Object({
-  orgName: Type.String(),
-  serviceItems: Type.Array(Type.Object({ serviceItemCode: Type.String(), name: Type.String(), licenseItemCodes: Type.Array(Type.String()) })),
-  resultClearSeconds: Type.Integer(),
-  sensitiveVisible: Type.Boolean(),
-});
-
-export const RedemptionResponse = Type.Object({
-  licenseCode: Type.String(),
-  licenseItemCode: Type.String(),
-  name: Type.String(),
-  idCode: Nullable(Type.String()),
-  holderName: Nullable(Type.String()),
-  holderIdentityNum: Nullable(Type.String()),
-  holderIdentityType: Nullable(Type.String()),
-  issueOrgName: Nullable(Type.String()),
-  issueDate: Nullable(Type.String()),
-  beginDate: Nullable(Type.String()),
-  expiryDate: Nullable(Type.String()),
-  state: State,
-  daysLeft: Type.Union([Type.Integer(), Type.Null()]),
-  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
-  fields: Type.Array(Type.Object({ key: Type.String(), name: Type.String(), value: Type.String(), sensitive: Type.Boolean(), masked: Type.Boolean() })),
-  serviceItemName: Type.String(),
-  bizNum: Type.String(),
-  redeemedAt: Type.String(),
-  byFunction: Type.Boolean(),
-});
-
-const ByFunctionBody = Type.Object({
-  ...Case,
-  identityNumber: Type.String({ pattern: '^\\s*\\d{17}[\\dXx]\\s*$' }),
-  page: Type.Integer({ minimum: 1, maximum: 1000, default: 1 }),
-}, { additionalProperties: false });
-
-const ByFunctionResponse = Type.Object({
-  items: Type.Array(Type.Object({
-    handle: Type.String(),
-    licenseCode: Type.String(),
-    name: Type.String(),
-    holderName: Type.String(),
-    issueOrgName: Type.String(),
-    expiryDate: Nullable(Type.String()),
-    state: State,
-  })),
-  totalCount: Type.Integer(),
-  page: Type.Integer(),
-  pageSize: Type.Integer(),
-});
+import { perAccountLimit, sessionOf } from './route-kit.ts';
 
 /** Per staff member, per minute: a window scans one citizen at a time; a loop or a script does not. */
 export const COUNTER_RATE_LIMITS = { redeem: 30, archive: 30, byFunction: 10 } as const;
 
-export function staffOf(req: FastifyRequest): HolderSession {
-  // requireSession('counter_staff') ran first; this only narrows the type.
-  if (!req.session) throw new ApiError(401, 'UNAUTHENTICATED', '请先登录');
-  return req.session;
-}
-
-export const limit = (max: number, what: string) => ({
-  rateLimit: {
-    max,
-    timeWindow: 60_000,
-    keyGenerator: (req: FastifyRequest) => (req.session ? `staff:${req.session.sub}` : `ip:${req.ip}`),
-    errorResponseBuilder: (_req: FastifyRequest, ctx: { ttl: number }) =>
-      new ApiError(429, 'RATE_LIMITED', `${what}过于频繁：每位工作人员每分钟最多 ${max} 次，请 ${Math.max(1, Math.ceil(ctx.ttl / 1000))} 秒后再试`),
-  },
-});
+/** A counter action's limit: per staff member, with what was refused in the message. */
+export const limit = (max: number, what: string) =>
+  perAccountLimit(max, 'staff', (wait) => `${what}过于频繁：每位工作人员每分钟最多 ${max} 次，请 ${wait} 秒后再试`);
 
 const services = new WeakMap<object, CounterService>();
 
@@ -122,25 +54,25 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
 
     app.get('/api/counter/service-items', {
       preHandler: staffOnly,
-      schema: { response: { 200: ServiceItemsResponse, ...Errors } },
-    }, async (req) => service.serviceItems(staffOf(req)));
+      schema: { response: { 200: CounterServiceItemsResponseSchema, ...Errors } },
+    }, async (req) => service.serviceItems(sessionOf(req)));
 
     app.post('/api/counter/redeem', {
       preHandler: staffOnly,
       config: limit(COUNTER_RATE_LIMITS.redeem, '核验'),
-      schema: { body: RedeemBody, response: { 200: RedemptionResponse, ...Errors } },
+      schema: { body: CounterRedeemRequestSchema, response: { 200: CounterRedemptionSchema, ...Errors } },
     }, async (req, reply) => {
       void reply.header('cache-control', 'no-store');
-      return service.redeem(staffOf(req), req.body);
+      return service.redeem(sessionOf(req), req.body);
     });
 
     // POST, not GET: the usage code stays out of URLs, browser history and access logs.
     app.post('/api/counter/archive', {
       preHandler: staffOnly,
       config: limit(COUNTER_RATE_LIMITS.archive, '下载归档文件'),
-      schema: { body: RedeemBody, response: { 200: Type.Unknown(), ...Errors } },
+      schema: { body: CounterRedeemRequestSchema, response: { 200: Type.Unknown(), ...Errors } },
     }, async (req, reply) => {
-      const { fileName, data } = await service.archive(staffOf(req), req.body);
+      const { fileName, data } = await service.archive(sessionOf(req), req.body);
       const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
       return reply
         .type('application/pdf')
@@ -153,11 +85,11 @@ export async function counterRoutes(parent: FastifyInstance, config: Config): Pr
     app.post('/api/counter/by-function', {
       preHandler: staffOnly,
       config: limit(COUNTER_RATE_LIMITS.byFunction, '依职能查询'),
-      schema: { body: ByFunctionBody, response: { 200: ByFunctionResponse, ...Errors } },
+      schema: { body: CounterByFunctionRequestSchema, response: { 200: CounterByFunctionResponseSchema, ...Errors } },
     }, async (req, reply) => {
       if (!isValidResidentId(req.body.identityNumber)) throw new ApiError(400, 'BAD_REQUEST', '身份证号码校验不通过，请核对后重新输入');
       void reply.header('cache-control', 'no-store');
-      return service.byFunction(staffOf(req), req.body);
+      return service.byFunction(sessionOf(req), req.body);
     });
   });
 }

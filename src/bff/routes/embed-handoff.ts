@@ -12,22 +12,23 @@ import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { EMBED_SDK_VERSION } from '../../contract/embed.ts';
+import {
+  EmbedConfigSchema, EmbedHandoffRequestSchema, EmbedHandoffResponseSchema, EmbedSessionRequestSchema,
+} from '../../contract/bff-embed.ts';
+import { SessionInfoSchema } from '../../contract/bff-session.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import type { SessionContext } from '../plugins/session.ts';
 import { RedisEmbedHandoffStore, SqliteEmbedHandoffStore, type EmbedHandoffStore } from '../store/embed-handoffs.ts';
 import { rateLimitStore } from '../store/redis-plugin.ts';
 import type { StoredSession } from '../store/sessions.ts';
-import { SessionInfoSchema, sessionInfo } from './session.ts';
+import { sessionInfo } from './session.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
 
 /** Long enough for the popup to post and the frame to redeem; short enough to be useless later. */
 const HANDOFF_SECONDS = 60;
 const PURGE_INTERVAL_MS = 5 * 60 * 1000;
-
-const Opaque = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
 const handoffFailed = (): ApiError => new ApiError(400, 'BAD_REQUEST', '登录交接已失效，请重新登录');
 
@@ -52,7 +53,7 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
   parent.addHook('onClose', async () => clearInterval(purge));
 
   parent.withTypeProvider<TypeBoxTypeProvider>().get('/api/embed/config', {
-    schema: { response: { 200: Type.Object({ allowedOrigins: Type.Array(Type.String()), sdkVersion: Type.String() }) } },
+    schema: { response: { 200: EmbedConfigSchema } },
   }, async (_req, reply) => {
     reply.header('cache-control', 'no-cache');
     return { allowedOrigins: config.frameAncestors, sdkVersion: EMBED_SDK_VERSION };
@@ -71,8 +72,8 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
       config: { rateLimit: { max: 10, timeWindow: '1 minute', keyGenerator: (req: FastifyRequest) => req.session?.id ?? 'none' } },
       preHandler: app.requireSession(),
       schema: {
-        body: Type.Object({ nonce: Opaque }, { additionalProperties: false }),
-        response: { 200: Type.Object({ code: Type.String(), expiresAt: Type.String() }), 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
+        body: EmbedHandoffRequestSchema,
+        response: { 200: EmbedHandoffResponseSchema, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
       },
     }, async (req, reply) => {
       requireSameOrigin(req);
@@ -110,7 +111,7 @@ async function embedHandoff(parent: FastifyInstance, { config, sessions }: Embed
       // this only bounds the work a flood can cause.
       config: { rateLimit: { max: 60, timeWindow: '1 minute', keyGenerator: (req: FastifyRequest) => req.socket.remoteAddress ?? 'unknown' } },
       schema: {
-        body: Type.Object({ code: Opaque, secret: Opaque }, { additionalProperties: false }),
+        body: EmbedSessionRequestSchema,
         response: { 200: SessionInfoSchema, 400: ErrorBody, 403: ErrorBody, 429: ErrorBody },
       },
     }, async (req, reply) => {

@@ -1,13 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { HealthSchema, ReadinessSchema } from '../../contract/bff-health.ts';
 import type { Config } from '../config.ts';
 import { identityReady } from '../identity/probe.ts';
 
-const Health = Type.Object({ status: Type.String() });
-const Ready = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
-  checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.String()])),
-});
 
 async function reachable(url: string, init: RequestInit, expectJson: (body: unknown) => boolean): Promise<string> {
   try {
@@ -28,10 +23,10 @@ export type StoreCheck = () => Promise<string>;
  */
 export async function healthRoutes(app: FastifyInstance, config: Config, stores: Record<string, StoreCheck> = {}): Promise<void> {
   // Liveness: the process answers. Nothing else, so a slow upstream never gets us restarted.
-  app.get('/healthz', { schema: { response: { 200: Health } }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { response: { 200: HealthSchema } }, logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
   // Readiness: the systems every holder request depends on answer as they should.
-  app.get('/readyz', { schema: { response: { 200: Ready, 503: Ready } }, logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/readyz', { schema: { response: { 200: ReadinessSchema, 503: ReadinessSchema } }, logLevel: 'warn' }, async (_req, reply) => {
     const storeNames = Object.keys(stores);
     const [upstream, identity, ...storeResults] = await Promise.all([
       // Any license-app envelope proves the service is there; without a session it refuses politely.

@@ -2,11 +2,12 @@
 // built once by services/holder-services.ts (app.holderServices), and its routes.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { ServiceCapabilitiesSchema } from '../../contract/bff-session.ts';
 import { authorisationRoutes } from './authorisations.ts';
 import { historyRoutes } from './history.ts';
 import { Errors } from '../../contract/error-body.ts';
-import { licenseRoutes, noStoreHook } from './licenses.ts';
+import { licenseRoutes } from './licenses.ts';
+import { noStoreHook } from './route-kit.ts';
 import { mobileViewRoutes } from './mobile-view.ts';
 
 export async function holderRoutes(app: FastifyInstance): Promise<void> {
@@ -20,14 +21,6 @@ export async function holderRoutes(app: FastifyInstance): Promise<void> {
   app.withTypeProvider<TypeBoxTypeProvider>().get('/api/capabilities', {
     preHandler: app.requireSession(),
     onRequest: noStoreHook,
-    schema: { response: { 200: CapabilitiesSchema, ...Errors } },
+    schema: { response: { 200: ServiceCapabilitiesSchema, ...Errors } },
   }, async () => services.capabilities());
 }
-
-const CapabilitiesSchema = Type.Object({
-  revoke: Type.Boolean(),
-  usesReported: Type.Boolean(),
-  liveStatus: Type.Boolean(),
-  mobileView: Type.Union([Type.Literal('page'), Type.Literal('service'), Type.Literal('none')]),
-  codeLifetimeSeconds: Type.Integer(),
-});

@@ -4,22 +4,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import { rateLimitStore } from '../store/redis-plugin.ts';
-import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
 import type { HolderServices } from '../services/holder-services.ts';
 import { Errors } from '../../contract/error-body.ts';
-import { detailProps, LicenseCodeParam, noStoreHook, sessionOf } from './licenses.ts';
+import {
+  LicenseParamsSchema, MobileLicenseViewSchema, MobileViewLinkSchema, MobileViewQuerySchema,
+} from '../../contract/bff-licenses.ts';
+import { noStoreHook, sessionOf } from './route-kit.ts';
 
 /** Per IP and minute: enough for a page and its reloads, too few to guess tokens. */
 export const MOBILE_VIEW_RATE_LIMIT = 30;
-
-const MobileViewLinkSchema = Type.Object({ url: Type.String(), expiresAt: Type.String() });
-const MobileLicenseViewSchema = Type.Object({
-  license: Type.Object(detailProps),
-  viewer: Type.Union([Type.String(), Type.Null()]),
-  tokenExpiresAt: Type.String(),
-});
-const TokenQuery = Type.Object({ license_access_token: Type.String({ minLength: 8, maxLength: 128, pattern: '^[0-9A-Za-z_-]+$' }) });
 
 export async function mobileViewRoutes(parent: FastifyInstance, s: HolderServices): Promise<void> {
   await parent.register(async (scope) => {
@@ -29,7 +23,7 @@ export async function mobileViewRoutes(parent: FastifyInstance, s: HolderService
     app.post('/api/licenses/:licenseCode/mobile-view', {
       preHandler: app.requireSession('citizen'),
       onRequest: noStoreHook,
-      schema: { params: Type.Object({ licenseCode: LicenseCodeParam }), response: { 200: MobileViewLinkSchema, ...Errors } },
+      schema: { params: LicenseParamsSchema, response: { 200: MobileViewLinkSchema, ...Errors } },
     }, async (req) => s.mobileView.link(sessionOf(req), req.params.licenseCode));
 
     // No session required; when there is one, the watermark names the (masked) viewer.
@@ -43,7 +37,7 @@ export async function mobileViewRoutes(parent: FastifyInstance, s: HolderService
           errorResponseBuilder: () => new ApiError(429, 'RATE_LIMITED', '访问过于频繁，请稍后再试'),
         },
       },
-      schema: { querystring: TokenQuery, response: { 200: MobileLicenseViewSchema, ...Errors } },
+      schema: { querystring: MobileViewQuerySchema, response: { 200: MobileLicenseViewSchema, ...Errors } },
     }, async (req) => s.mobileView.view(req.query.license_access_token, req.session?.name ?? null));
   });
 }

@@ -1,25 +1,10 @@
 // GET /api/session: who is signed in, for the page's header, guards and the idle warning.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import type { SessionInfo } from '../../contract/bff.ts';
+import { SessionInfoSchema, type SessionInfo } from '../../contract/bff-session.ts';
 import { maskIdentityNumber, maskName } from '../identity/masking.ts';
 import type { StoredSession } from '../store/sessions.ts';
 import { ErrorBody } from '../../contract/error-body.ts';
-
-
-export const SessionInfoSchema = Type.Object({
-  user: Type.Object({
-    maskedName: Type.String(),
-    name: Type.String(),
-    maskedIdentityNum: Type.String(),
-    role: Type.Union([Type.Literal('citizen'), Type.Literal('counter_staff')]),
-    orgName: Type.Optional(Type.String()),
-  }),
-  csrfToken: Type.String(),
-  idleExpiresAt: Type.String(),
-  absoluteExpiresAt: Type.String(),
-});
 
 export function sessionInfo(s: StoredSession): SessionInfo {
   return {

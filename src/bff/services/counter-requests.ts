@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CounterRedemption } from '../../contract/counter.ts';
-import { REQUEST_LANDING_PATH, type CounterRequestCreate, type CounterRequestCreated, type HolderRequestView, type RequestState } from '../../contract/counter-request.ts';
+import { REQUEST_LANDING_PATH, type CounterRequestCreate, type CounterRequestCreated, type CounterRequestStatus, type HolderRequestView, type RequestState } from '../../contract/counter-request.ts';
 import { ApiError } from '../errors.ts';
 import type { HolderSession } from '../fastify.d.ts';
 import type { AuthorisationStore } from '../store/authorisations.ts';
@@ -16,15 +16,6 @@ import type { CounterService } from './counter.ts';
 
 /** [our decision] Long enough to sign in on a phone and read the consent, short enough that a QR left on a screen goes stale. */
 export const COUNTER_REQUEST_TTL_MS = 5 * 60_000;
-
-export interface CounterStatus {
-  state: RequestState;
-  expiresAt: string;
-  /** Why a consented request could not be used (a refusal the clerk should read). */
-  message: string | null;
-  /** Only in the one answer that delivers it. */
-  result: CounterRedemption | null;
-}
 
 export interface CounterRequestDeps {
   requests: CounterRequestStore;
@@ -109,10 +100,10 @@ export class CounterRequestService {
    * The counter screen's poll. Only the staff member who started the request, in their
    * organisation, learns anything of it; the result is redeemed and handed over once.
    */
-  async forCounter(staff: HolderSession, id: string): Promise<CounterStatus> {
+  async forCounter(staff: HolderSession, id: string): Promise<CounterRequestStatus> {
     const row = await this.#d.requests.byId(id);
     if (!row || row.staff_sub !== staff.sub || row.org_code !== staff.orgCode) throw gone();
-    const status = (state: RequestState, message: string | null = row.message, result: CounterRedemption | null = null): CounterStatus =>
+    const status = (state: RequestState, message: string | null = row.message, result: CounterRedemption | null = null): CounterRequestStatus =>
       ({ state, expiresAt: new Date(row.expires_at).toISOString(), message, result });
     if (row.state !== 'answered' || !await this.#d.requests.take(id)) return status(this.#state(row));
     const auth = row.authorisation_id ? await this.#d.authorisations.byId(row.authorisation_id) : undefined;

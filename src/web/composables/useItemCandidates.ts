@@ -1,11 +1,10 @@
 // The certificates a holder can use for one service item, and the choice among them: shared by
 // every screen that authorises for an item someone else named (a portal's embed, a counter's
 // request QR). One question per valid certificate (a wallet holds a handful) finds which of them
-// the item accepts; consent to one certificate's sensitive fields never carries over to another.
-import { computed, ref, watch } from 'vue';
+// the item accepts. The consent itself is useConsent.ts's.
+import { computed, ref } from 'vue';
 import type { LicenseCard, LicenseDetail, ServiceItemListResponse, ServiceItemOption } from '@contract/bff';
 import type { ChoiceOption } from '../components/usage/LicenseChoice.vue';
-import { newIdempotencyKey } from '../components/usage/usage-format';
 import { cardNumber } from '../components/wallet/license-display';
 import { useAuthorisationsStore } from '../stores/authorisations';
 
@@ -20,19 +19,12 @@ export function useItemCandidates() {
   const authorisations = useAuthorisationsStore();
   const candidates = ref<Candidate[]>([]);
   const chosenCode = ref<string | null>(null);
-  const sensitiveConsent = ref(false);
-  const idempotencyKey = ref(newIdempotencyKey());
 
   const chosen = computed(() => candidates.value.find((c) => c.card.licenseCode === chosenCode.value) ?? null);
   const options = computed<ChoiceOption[]>(() => candidates.value.map(({ card }) => {
     const number = cardNumber(card);
     return { value: card.licenseCode, title: card.name, detail: number ? `${number} · ${card.issueOrgName}` : card.issueOrgName };
   }));
-
-  watch(chosenCode, () => {
-    sensitiveConsent.value = false;
-    idempotencyKey.value = newIdempotencyKey();
-  });
 
   /** Finds which of `cards` (valid or expiring ones only) `serviceItemCode` accepts; chooses the only one. */
   async function find(cards: readonly LicenseCard[], serviceItemCode: string): Promise<void> {
@@ -50,5 +42,5 @@ export function useItemCandidates() {
     if (candidates.value.length === 1) chosenCode.value = candidates.value[0]!.card.licenseCode;
   }
 
-  return { candidates, chosenCode, chosen, options, sensitiveConsent, idempotencyKey, find };
+  return { candidates, chosenCode, chosen, options, find };
 }

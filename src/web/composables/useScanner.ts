@@ -188,26 +188,26 @@ export function useScanner(onText: (text: string) => void) {
     if (state.value === 'scanning' || state.value === 'starting') state.value = 'idle';
   }
 
-  async function setTorch(on: boolean): Promise<void> {
+  /** One advanced constraint on the live track: true when the camera took it, false when it refused, null with no track. */
+  async function applyAdvanced(set: MediaTrackConstraintSet): Promise<boolean | null> {
     const t = track();
-    if (!t || !torchSupported.value) return;
-    try {
-      await t.applyConstraints({ advanced: [{ torch: on } as MediaTrackConstraintSet] });
-      torchOn.value = on;
-    } catch {
-      torchSupported.value = false;
-    }
+    if (!t) return null;
+    return t.applyConstraints({ advanced: [set] }).then(() => true, () => false);
+  }
+
+  // A camera that refuses a setting once loses the control for it.
+  async function setTorch(on: boolean): Promise<void> {
+    if (!torchSupported.value) return;
+    const took = await applyAdvanced({ torch: on } as MediaTrackConstraintSet);
+    if (took) torchOn.value = on;
+    else if (took === false) torchSupported.value = false;
   }
 
   async function setZoom(value: number): Promise<void> {
-    const t = track();
-    if (!t || !zoomRange.value) return;
-    try {
-      await t.applyConstraints({ advanced: [{ zoom: value } as MediaTrackConstraintSet] });
-      zoom.value = value;
-    } catch {
-      zoomRange.value = null;
-    }
+    if (!zoomRange.value) return;
+    const took = await applyAdvanced({ zoom: value } as MediaTrackConstraintSet);
+    if (took) zoom.value = value;
+    else if (took === false) zoomRange.value = null;
   }
 
   function onVisibility(): void {
