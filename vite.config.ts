@@ -74,7 +74,7 @@ function preloadLandingRoute(pageSuffix: string): Plugin {
 
 const bff = process.env.BFF_URL ?? 'http://127.0.0.1:8080';
 
-export default defineConfig({
+export default defineConfig(({ isSsrBuild }) => ({
   plugins: [vue(), axiosWithoutUnusedParts(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
   define: {
     // The app is written with <script setup> only; Vue's Options API and devtools hooks are
@@ -83,9 +83,14 @@ export default defineConfig({
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
   },
+  // The first-screen renderer (src/web/entry-server.ts, built with --ssr) carries Vue, Pinia and
+  // the router inside it, so the BFF can load it from any directory without node_modules beside it.
+  ssr: { noExternal: true },
   resolve: { alias: { '@contract': fileURLToPath(new URL('./src/contract', import.meta.url)) } },
   build: {
     target: 'es2020',
+    // The first-screen renderer needs none of public/ beside it.
+    copyPublicDir: !isSsrBuild,
     // A vendor chunk that every route shares would be downloaded before the wallet is usable
     // anyway; let Rollup split by route and keep the QR / scanner code in their own chunks.
     reportCompressedSize: false,
@@ -111,4 +116,4 @@ export default defineConfig({
       '/healthz': { target: bff },
     },
   },
-});
+}));
