@@ -197,11 +197,11 @@ async function timing(outDir: string): Promise<void> {
 const outDir = mkdtempSync(join(tmpdir(), 'ecert-bench-web-'));
 try {
   console.log(`Building into ${outDir} …`);
-  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--manifest', '--logLevel', 'warn'], { stdio: 'inherit' });
+  // The page's bundle with Vite's manifest, the first-screen renderer (.ssr/), pre-compressed copies.
+  execFileSync(process.execPath, ['scripts/build-web.mjs', outDir, '--manifest'], { stdio: 'inherit' });
   if (!existsSync(join(outDir, '.vite/manifest.json'))) throw new Error('vite wrote no manifest');
   sizes(outDir);
   sdkSize(outDir);
-  execFileSync(process.execPath, ['scripts/precompress.mjs', outDir], { stdio: 'inherit' });
   await timing(outDir);
   if (process.env.BENCH_LIGHTHOUSE !== '0') await lighthouseSection(outDir);
 } finally {
