@@ -91,7 +91,9 @@ function preloadLandingRoute(pageSuffix: string): Plugin {
 const bff = process.env.BFF_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig(({ isSsrBuild }) => ({
-  plugins: [vue(), axiosWithoutUnusedParts(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
+  // Template comments are for readers of the source: never in the page, and never in one build
+  // but not the other (the server-rendered wallet must hydrate node for node, whatever NODE_ENV).
+  plugins: [vue({ template: { compilerOptions: { comments: false } } }), axiosWithoutUnusedParts(), preloadLandingRoute('/src/web/views/wallet/WalletView.vue')],
   define: {
     // The app is written with <script setup> only; Vue's Options API and devtools hooks are
     // ~4 KB gzip of runtime nobody calls.

@@ -17,6 +17,9 @@ export interface LighthouseFigures {
   bestPractices: number;
   lcpMs: number;
   tbtMs: number;
+  cls: number;
+  /** What Lighthouse named as the largest contentful paint (its selector), from the median run's page. */
+  lcpElement: string;
   /** Transfer sizes of what the page loaded, bytes. */
   jsBytes: number;
   cssBytes: number;
@@ -24,7 +27,7 @@ export interface LighthouseFigures {
 
 interface Lhr {
   categories: Record<string, { score: number | null }>;
-  audits: Record<string, { numericValue?: number; details?: { items?: Array<{ resourceType?: string; transferSize?: number }> } }>;
+  audits: Record<string, { numericValue?: number; details?: { items?: Array<{ resourceType?: string; transferSize?: number; items?: Array<{ node?: { selector?: string; nodeLabel?: string } }> }> } }>;
   runtimeError?: { message: string };
 }
 type LighthouseFn = (url: string, flags: Record<string, unknown>) => Promise<{ lhr: Lhr } | undefined>;
@@ -43,6 +46,11 @@ async function load(): Promise<{ lighthouse: LighthouseFn; launcher: ChromeLaunc
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function lcpElementOf(lhr: Lhr): string {
+  const node = lhr.audits['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node;
+  return node ? `${node.selector ?? '?'} ("${(node.nodeLabel ?? '').slice(0, 30)}")` : '(not reported)';
+}
 
 /** Median of `runs` Lighthouse runs per page, pages alternating so both see the same machine. */
 export async function lighthouseMedians(pages: Array<{ url: string; headers?: Record<string, string> }>, runs: number): Promise<LighthouseFigures[]> {
@@ -68,6 +76,8 @@ export async function lighthouseMedians(pages: Array<{ url: string; headers?: Re
           bestPractices: (lhr.categories['best-practices']?.score ?? 0) * 100,
           lcpMs: lhr.audits['largest-contentful-paint']?.numericValue ?? NaN,
           tbtMs: lhr.audits['total-blocking-time']?.numericValue ?? NaN,
+          cls: lhr.audits['cumulative-layout-shift']?.numericValue ?? NaN,
+          lcpElement: lcpElementOf(lhr),
           jsBytes: bytes('Script'),
           cssBytes: bytes('Stylesheet'),
         });
@@ -77,7 +87,10 @@ export async function lighthouseMedians(pages: Array<{ url: string; headers?: Re
     await chrome.kill();
   }
   return results.map((rs) => {
-    const keys = Object.keys(rs[0]!) as Array<keyof LighthouseFigures>;
-    return Object.fromEntries(keys.map((k) => [k, median(rs.map((x) => x[k]))])) as unknown as LighthouseFigures;
+    const keys = (Object.keys(rs[0]!) as Array<keyof LighthouseFigures>).filter((k) => k !== 'lcpElement');
+    const figures = Object.fromEntries(keys.map((k) => [k, median(rs.map((x) => x[k] as number))])) as unknown as LighthouseFigures;
+    // The element of the run whose LCP is the median.
+    figures.lcpElement = rs.find((x) => x.lcpMs === figures.lcpMs)?.lcpElement ?? rs[0]!.lcpElement;
+    return figures;
   });
 }
