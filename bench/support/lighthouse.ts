@@ -52,6 +52,25 @@ function lcpElementOf(lhr: Lhr): string {
   return node ? `${node.selector ?? '?'} ("${(node.nodeLabel ?? '').slice(0, 30)}")` : '(not reported)';
 }
 
+/**
+ * One Lighthouse run. A trace that failed to record (NO_NAVSTART and the like, which a busy
+ * machine provokes) is run again, up to twice; anything else stops the bench.
+ */
+async function audit(lighthouse: LighthouseFn, port: number, page: { url: string; headers?: Record<string, string> }): Promise<Lhr> {
+  for (let attempt = 1; ; attempt++) {
+    const out = await lighthouse(page.url, {
+      port, output: 'json', logLevel: 'error',
+      onlyCategories: ['performance', 'accessibility', 'best-practices'],
+      ...(page.headers ? { extraHeaders: page.headers } : {}),
+    });
+    if (!out) throw new Error(`Lighthouse returned nothing for ${page.url}`);
+    const { lhr } = out;
+    if (!lhr.runtimeError) return lhr;
+    if (attempt >= 3 || !/NO_NAVSTART|NO_FCP|NO_LCP|TRACE/i.test(lhr.runtimeError.message)) throw new Error(`Lighthouse: ${lhr.runtimeError.message}`);
+    console.log(`  (Lighthouse: ${lhr.runtimeError.message.slice(-40)}; running that page again)`);
+  }
+}
+
 /** Median of `runs` Lighthouse runs per page, pages alternating so both see the same machine. */
 export async function lighthouseMedians(pages: Array<{ url: string; headers?: Record<string, string> }>, runs: number): Promise<LighthouseFigures[]> {
   const { lighthouse, launcher } = await load();
@@ -60,14 +79,7 @@ export async function lighthouseMedians(pages: Array<{ url: string; headers?: Re
   try {
     for (let r = 0; r < runs; r++) {
       for (const [i, page] of pages.entries()) {
-        const out = await lighthouse(page.url, {
-          port: chrome.port, output: 'json', logLevel: 'error',
-          onlyCategories: ['performance', 'accessibility', 'best-practices'],
-          ...(page.headers ? { extraHeaders: page.headers } : {}),
-        });
-        if (!out) throw new Error(`Lighthouse returned nothing for ${page.url}`);
-        const { lhr } = out;
-        if (lhr.runtimeError) throw new Error(`Lighthouse: ${lhr.runtimeError.message}`);
+        const lhr = await audit(lighthouse, chrome.port, page);
         const items = lhr.audits['network-requests']?.details?.items ?? [];
         const bytes = (type: string) => items.filter((x) => x.resourceType === type).reduce((n, x) => n + (x.transferSize ?? 0), 0);
         results[i]!.push({
