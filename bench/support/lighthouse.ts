@@ -27,7 +27,7 @@ export interface LighthouseFigures {
 
 interface Lhr {
   categories: Record<string, { score: number | null }>;
-  audits: Record<string, { numericValue?: number; details?: { items?: Array<{ resourceType?: string; transferSize?: number; items?: Array<{ node?: { selector?: string; nodeLabel?: string } }> }> } }>;
+  audits: Record<string, { numericValue?: number; errorMessage?: string; details?: { items?: Array<{ resourceType?: string; transferSize?: number; items?: Array<{ node?: { selector?: string; nodeLabel?: string } }> }> } }>;
   runtimeError?: { message: string };
 }
 type LighthouseFn = (url: string, flags: Record<string, unknown>) => Promise<{ lhr: Lhr } | undefined>;
@@ -48,8 +48,10 @@ async function load(): Promise<{ lighthouse: LighthouseFn; launcher: ChromeLaunc
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function lcpElementOf(lhr: Lhr): string {
-  const node = lhr.audits['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node;
-  return node ? `${node.selector ?? '?'} ("${(node.nodeLabel ?? '').slice(0, 30)}")` : '(not reported)';
+  const audit = lhr.audits['largest-contentful-paint-element'];
+  const node = audit?.details?.items?.[0]?.items?.[0]?.node;
+  if (node) return `${node.selector ?? '?'} ("${(node.nodeLabel ?? '').slice(0, 30)}")`;
+  return `(not reported${audit?.errorMessage ? `: ${audit.errorMessage.slice(0, 60)}` : ''})`;
 }
 
 /**
