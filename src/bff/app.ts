@@ -80,6 +80,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await counterRequestRoutes(app, config);
   await app.register(embedHandoffPlugin, { config, sessions });
   await healthRoutes(app, config, readinessChecks(app, config));
-  await webStatic(app, config.webDist);
+  await webStatic(app, config.webDist, sessions, config.firstScreenBudgetMs);
   return app;
 }

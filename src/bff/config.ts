@@ -19,6 +19,8 @@ const EnvSchema = Type.Object({
   BFF_DB: Type.Optional(Type.String({ minLength: 1 })),
   SANDBOX_DB: Type.Optional(Type.String({ minLength: 1 })),
   WEB_DIST: Type.Optional(Type.String({ minLength: 1 })),
+  /** How long GET / waits for a signed-in citizen's wallet before the page goes out without it (issue 11). */
+  FIRST_SCREEN_BUDGET_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   UPSTREAM_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   UPSTREAM_APP_KEY: Type.Optional(Type.String({ minLength: 1 })),
   UPSTREAM_APP_SECRET: Type.Optional(Type.String({ minLength: 1 })),
@@ -77,6 +79,8 @@ export interface Config {
   /** DATABASE_URL: the records in PostgreSQL (issue 13); null for the embedded SQLite file. */
   databaseUrl: string | null;
   webDist: string;
+  /** FIRST_SCREEN_BUDGET_MS (300): the server-rendered wallet's wait for its data; 0 never renders it. */
+  firstScreenBudgetMs: number;
   /** Set when no UPSTREAM_* / IDP_* is configured at all: server.ts mounts the sandbox. */
   sandbox: { enabled: boolean; db: string; idpProtocol: IdpConfig['protocol']; extensions: UpstreamExtension[] };
   upstream: {
@@ -247,6 +251,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
     databaseUrl: e.DATABASE_URL ?? null,
     webDist: e.WEB_DIST ?? 'dist',
+    firstScreenBudgetMs: e.FIRST_SCREEN_BUDGET_MS ?? 300,
     sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', idpProtocol: idp.protocol, extensions: sandboxExtensions },
     upstream: {
       url: e.UPSTREAM_URL ?? `${loopback}/sandbox/license-app/v1`,

@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
+import { createRouter, type Router, type RouterHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
 import type { Role } from '@contract/bff';
 import { setUnauthenticatedHandler } from './api/http';
 import { useSessionStore } from './stores/session';
@@ -42,63 +42,72 @@ const routes: RouteRecordRaw[] = [
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { titleKey: 'notFound.title' } },
 ];
 
-export const router = createRouter({
-  history: createWebHistory(),
-  routes,
-  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
-});
-
 // Issue 12: inside a portal's frame or a mini-program web-view only, the embed hooks load (a
-// small chunk) and adapt navigation; a top-level visit never downloads them.
+// small chunk) and adapt navigation; a top-level visit never downloads them. Never on the server.
 function embeddedContext(): boolean {
+  if (import.meta.env.SSR) return false;
   return window.top !== window.self || '__wxjs_environment' in window || /miniProgram|AlipayClient/i.test(navigator.userAgent);
 }
-const embedGuard = embeddedContext() ? import('./embed/router-hooks').then((m) => m.install(router)) : null;
-router.beforeEach(async (to) => (embedGuard ? (await embedGuard)(to) : true));
-
-// After the guards (so a redirect to login loads nothing extra), before the page renders.
-router.beforeResolve((to) => loadMessages(to.meta.messages ?? []));
 
 function toLogin(returnTo: string) {
   return { name: 'login', query: { return_to: returnTo } } as const;
 }
 
-router.beforeEach(async (to: RouteLocationNormalized) => {
-  // Applies the remembered 长辈模式 before the first page paints.
-  usePreferencesStore();
-  const session = useSessionStore();
+/**
+ * The app's router on the given history: the browser's in the page, a memory history when the
+ * BFF renders the first screen (entry-server.ts). The guards are the same in both.
+ */
+export function createAppRouter(history: RouterHistory): Router {
+  const router = createRouter({
+    history,
+    routes,
+    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+  });
 
-  if (to.name === 'login') {
-    // Already signed in (e.g. came back from the provider, or a stale tab): go where they were going.
-    const user = await session.load().catch(() => null);
-    if (user && !to.query.error && to.query.popup !== '1') return safeReturnTo(to.query.return_to, homeOf(user.role));
-    return true;
-  }
-  if (!to.meta.requiresAuth) {
-    // Public pages still show the menu to a signed-in visitor; nobody waits for the answer.
-    void session.load().catch(() => undefined);
-    return true;
-  }
+  const embedGuard = embeddedContext() ? import('./embed/router-hooks').then((m) => m.install(router)) : null;
+  router.beforeEach(async (to) => (embedGuard ? (await embedGuard)(to) : true));
 
-  let user;
-  try {
-    user = await session.load();
-  } catch (err) {
-    // Offline or the BFF is down: the error page explains and offers a retry, not a blank screen.
-    reportError(err);
-    return true;
-  }
-  if (!user) return toLogin(to.fullPath);
-  if (to.meta.roles && !to.meta.roles.includes(user.role)) return homeOf(user.role);
-  return true;
-});
+  // After the guards (so a redirect to login loads nothing extra), before the page renders.
+  router.beforeResolve((to) => loadMessages(to.meta.messages ?? []));
 
-// The expired-session path: any 401 signs in again and lands back on this very page. Pages
-// that hold unfinished input keep it in sessionStorage (useSessionDraft), so it survives.
-setUnauthenticatedHandler(() => {
-  const session = useSessionStore();
-  session.clear();
-  const current = router.currentRoute.value;
-  if (current.name === 'login') return;
-  void router.replace(toLogin(current.fullPath));
-});
+  router.beforeEach(async (to: RouteLocationNormalized) => {
+    // Applies the remembered 长辈模式 before the first page paints.
+    usePreferencesStore();
+    const session = useSessionStore();
+
+    if (to.name === 'login') {
+      // Already signed in (e.g. came back from the provider, or a stale tab): go where they were going.
+      const user = await session.load().catch(() => null);
+      if (user && !to.query.error && to.query.popup !== '1') return safeReturnTo(to.query.return_to, homeOf(user.role));
+      return true;
+    }
+    if (!to.meta.requiresAuth) {
+      // Public pages still show the menu to a signed-in visitor; nobody waits for the answer.
+      void session.load().catch(() => undefined);
+      return true;
+    }
+
+    let user;
+    try {
+      user = await session.load();
+    } catch (err) {
+      // Offline or the BFF is down: the error page explains and offers a retry, not a blank screen.
+      reportError(err);
+      return true;
+    }
+    if (!user) return toLogin(to.fullPath);
+    if (to.meta.roles && !to.meta.roles.includes(user.role)) return homeOf(user.role);
+    return true;
+  });
+
+  // The expired-session path: any 401 signs in again and lands back on this very page. Pages
+  // that hold unfinished input keep it in sessionStorage (useSessionDraft), so it survives.
+  if (!import.meta.env.SSR) setUnauthenticatedHandler(() => {
+    const session = useSessionStore();
+    session.clear();
+    const current = router.currentRoute.value;
+    if (current.name === 'login') return;
+    void router.replace(toLogin(current.fullPath));
+  });
+  return router;
+}

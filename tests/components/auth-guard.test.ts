@@ -4,9 +4,11 @@ import { createPinia, setActivePinia } from 'pinia';
 import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { Role, SessionInfo } from '@contract/bff';
 import { http } from '../../src/web/api/http';
-import { router } from '../../src/web/router';
+import { createWebHistory } from 'vue-router';
+import { createAppRouter } from '../../src/web/router';
 
 // The real router and session store; only the network edge (axios's adapter) is replaced.
+const router = createAppRouter(createWebHistory());
 let signedInAs: Role | null = null;
 let licensesAnswer = 200;
 const originalAdapter = http.defaults.adapter;

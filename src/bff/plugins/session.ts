@@ -19,7 +19,7 @@ export const SESSION_COOKIE = 'ecert_sid';
 export const LOGIN_COOKIE = 'ecert_login';
 
 /** Refresh the credential this long before the provider says it expires. */
-const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+export const REFRESH_MARGIN_MS = 2 * 60 * 1000;
 const PURGE_INTERVAL_MS = 5 * 60 * 1000;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

@@ -1,11 +1,14 @@
 // Serves the built H5 app: hashed assets pre-compressed (gzip, brotli) and cached for a year,
 // index.html never cached, client-side routes fall back to index.html. API-like paths never
-// fall back: an unknown /api path is a JSON 404, not the SPA.
+// fall back: an unknown /api path is a JSON 404, not the SPA. A signed-in citizen's / is the
+// wallet rendered on the server (first-screen.ts) when the build has its renderer.
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorBody } from '../errors.ts';
+import { firstScreen } from './first-screen.ts';
+import type { SessionContext } from './session.ts';
 
 const NON_SPA = /^\/(api|auth|sandbox|healthz|readyz)(\/|$|\?)/;
 
@@ -28,7 +31,7 @@ function negotiate(req: FastifyRequest, page: Page): { encoding?: 'br' | 'gzip';
   return { body: page.identity };
 }
 
-export async function webStatic(app: FastifyInstance, distDir: string): Promise<void> {
+export async function webStatic(app: FastifyInstance, distDir: string, sessions: SessionContext, firstScreenBudgetMs: number): Promise<void> {
   const root = resolve(distDir);
   const indexFile = resolve(root, 'index.html');
   // Read once: it is a few hundred bytes, and every client-side route answers with it.
@@ -51,8 +54,14 @@ export async function webStatic(app: FastifyInstance, distDir: string): Promise<
     if (encoding) reply.header('content-encoding', encoding);
     return reply.header('vary', 'accept-encoding').header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(body);
   };
+  const wallet = index && firstScreenBudgetMs > 0 ? await firstScreen(app, root, index.identity.toString('utf8'), sessions, firstScreenBudgetMs) : null;
   // The static plugin's wildcard would answer "/" as a directory listing it may not show.
-  if (index) app.get('/', (req, reply) => sendIndex(req, reply, index));
+  if (index) {
+    app.get('/', async (req, reply) => {
+      if (wallet && (await wallet.serve(req, reply))) return reply;
+      return sendIndex(req, reply, index);
+    });
+  }
   app.setNotFoundHandler((req, reply) => {
     const wantsPage = (req.method === 'GET' || req.method === 'HEAD') && !NON_SPA.test(req.url) && !/\.[a-z0-9]+$/i.test(req.url.split('?')[0] ?? '');
     if (wantsPage && index) return sendIndex(req, reply, index);

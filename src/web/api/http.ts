@@ -32,6 +32,8 @@ export const http = axios.create({
   // Same origin only (the BFF serves the page), so the browser sends the session cookie without
   // `withCredentials`, in a portal's iframe too.
   headers: { Accept: 'application/json' },
+  // Our query parameters are flat strings; axios's own serialiser is left out of the build (vite.config.ts).
+  paramsSerializer: { serialize: (params) => new URLSearchParams(params as Record<string, string>).toString() },
 });
 
 let csrfToken: string | null = null;

@@ -2,6 +2,8 @@
 // first use, and the areas only some pages need (usage, history, counter) are loaded with
 // those pages. vue-i18n would add ~15 KB gzip to the first screen for what one lookup does here.
 import { ref, shallowRef, watch } from 'vue';
+import { LOCALE_COOKIE, parseLocale } from '@contract/first-screen';
+import { readPreferenceCookie, writePreferenceCookie } from '../stores/preference-cookies';
 import { zhCN, type CoreMessages, type LazyArea, type LazyMessages, type Messages } from './zh-CN';
 
 export type Locale = 'zh-CN' | 'en';
@@ -20,10 +22,12 @@ const areaLoaders: Record<Locale, Record<string, () => Promise<unknown>>> = {
   en: import.meta.glob(['./en/usage.ts', './en/history.ts', './en/counter.ts']),
 };
 
+/** The cookie first (the server rendered the first screen from it), then this device's storage. */
 function storedLocale(): Locale | null {
+  const cookie = parseLocale(readPreferenceCookie(LOCALE_COOKIE));
+  if (cookie) return cookie;
   try {
-    const v = localStorage.getItem(STORAGE_KEY);
-    return v === 'en' || v === 'zh-CN' ? v : null;
+    return parseLocale(localStorage.getItem(STORAGE_KEY));
   } catch {
     return null;
   }
@@ -58,7 +62,8 @@ export async function loadMessages(areas: readonly LazyArea[]): Promise<void> {
   current.value = { ...current.value, ...loaded };
 }
 
-async function applyLocale(l: Locale): Promise<void> {
+/** Shows the app in this language without remembering it (the first screen's, when hydrating). */
+export async function applyLocale(l: Locale): Promise<void> {
   const [base, areas] = await Promise.all([loadCore(l), loadAreas(l, wantedAreas)]);
   current.value = { ...base, ...areas };
   locale.value = l;
@@ -67,6 +72,7 @@ async function applyLocale(l: Locale): Promise<void> {
 /** An explicit choice (header or menu): applied and remembered on this device. */
 export async function setLocale(l: Locale): Promise<void> {
   await applyLocale(l);
+  writePreferenceCookie(LOCALE_COOKIE, l);
   try {
     localStorage.setItem(STORAGE_KEY, l);
   } catch {
@@ -74,9 +80,11 @@ export async function setLocale(l: Locale): Promise<void> {
   }
 }
 
-watch(locale, (l) => {
-  document.documentElement.lang = l;
-});
+if (!import.meta.env.SSR) {
+  watch(locale, (l) => {
+    document.documentElement.lang = l;
+  });
+}
 
 /**
  * The language of a first visit from the browser's preferences (navigator.languages, best first):
@@ -98,8 +106,11 @@ function navigatorLanguages(): readonly string[] {
 
 /** The holder's explicit choice on this device wins; otherwise the browser's language, not saved. */
 export async function initLocale(): Promise<void> {
-  const wanted = storedLocale() ?? browserLocale(navigatorLanguages());
-  if (wanted !== 'zh-CN') await applyLocale(wanted);
+  const stored = storedLocale();
+  // A choice made before the cookie existed: mirror it, so the server renders in it next time.
+  if (stored && !readPreferenceCookie(LOCALE_COOKIE)) writePreferenceCookie(LOCALE_COOKIE, stored);
+  const wanted = stored ?? browserLocale(navigatorLanguages());
+  if (wanted !== locale.value) await applyLocale(wanted);
 }
 
 /** t('home.heading'), t('x.y', { n: 3 }) with {n} placeholders. Missing keys show the key. */

@@ -45,6 +45,12 @@ export const useLicensesStore = defineStore('licenses', () => {
     void load(true);
   }
 
+  /** The cards the server rendered the first screen with (issue 11): fresh, nothing to ask for. */
+  function adopt(list: LicenseCard[], at = Date.now()): void {
+    cards.value = list;
+    loadedAt = at;
+  }
+
   /** What the wallet calls on opening: the request already under way, or nothing if the cards are fresh. */
   function loadIfStale(maxAgeMs: number): Promise<void> {
     return inflight ?? (cards.value && Date.now() - loadedAt < maxAgeMs ? Promise.resolve() : load());
@@ -75,5 +81,5 @@ export const useLicensesStore = defineStore('licenses', () => {
     error.value = null;
   }
 
-  return { cards, loading, error, details, load, prefetch, loadIfStale, loadDetail, reveal, mobileView, reset };
+  return { cards, loading, error, details, load, prefetch, adopt, loadIfStale, loadDetail, reveal, mobileView, reset };
 });

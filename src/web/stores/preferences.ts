@@ -1,9 +1,14 @@
 import { ref, watch } from 'vue';
 import { defineStore } from 'pinia';
+import { ELDER_COOKIE } from '@contract/first-screen';
+import { readPreferenceCookie, writePreferenceCookie } from './preference-cookies';
 
 const ELDER_KEY = 'ecert.elder';
 
+/** The cookie first (the server rendered the first screen from it), then this device's storage. */
 function readElder(): boolean {
+  const cookie = readPreferenceCookie(ELDER_COOKIE);
+  if (cookie !== null) return cookie === '1';
   try {
     return localStorage.getItem(ELDER_KEY) === '1';
   } catch {
@@ -16,7 +21,9 @@ export const usePreferencesStore = defineStore('preferences', () => {
   const elder = ref(readElder());
 
   watch(elder, (on) => {
+    if (import.meta.env.SSR) return;
     document.documentElement.classList.toggle('elder', on);
+    writePreferenceCookie(ELDER_COOKIE, on ? '1' : null);
     try {
       if (on) localStorage.setItem(ELDER_KEY, '1');
       else localStorage.removeItem(ELDER_KEY);

@@ -27,6 +27,16 @@ export const useSessionStore = defineStore('session', () => {
     if (idleExpiresAt.value) idleWindowMs.value = Math.max(0, idleExpiresAt.value - Date.now());
   }
 
+  /**
+   * Who the server rendered the first screen for (issue 11). Counts as an answer for the guards;
+   * the CSRF token is not in the page, so the caller asks GET /api/session for it right after.
+   */
+  function adopt(info: Omit<SessionInfo, 'csrfToken'>): void {
+    apply({ ...info, csrfToken: '' });
+    setCsrfToken(null);
+    checked.value = true;
+  }
+
   function clear(): void {
     user.value = null;
     idleExpiresAt.value = null;
@@ -81,5 +91,5 @@ export const useSessionStore = defineStore('session', () => {
     }
   });
 
-  return { user, role, signedIn, checked, idleExpiresAt, absoluteExpiresAt, idleWindowMs, load, extend, signOut, clear };
+  return { user, role, signedIn, checked, idleExpiresAt, absoluteExpiresAt, idleWindowMs, load, adopt, extend, signOut, clear };
 });
