@@ -288,7 +288,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL ?? null,
     shed: {
       maxInFlight: e.SHED_MAX_IN_FLIGHT ?? 64,
-      maxEventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS ?? 1000,
+      maxEventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS ?? 0,
       retryAfterSeconds: e.SHED_RETRY_AFTER_SECONDS ?? 2,
     },
   };
