@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PassThrough, type Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { createGzip } from 'node:zlib';
 import {
@@ -116,15 +116,14 @@ export async function firstScreen(app: FastifyInstance, distDir: string, indexHt
       const head = shell.head.replace(/<html lang="[^"]*">/, `<html lang="${locale}"${elder ? ' class="elder"' : ''}>`);
 
       // The head goes out now, so the browser fetches the app while the wallet is read.
-      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-      const out: PassThrough | ReturnType<typeof createGzip> = gzip ? createGzip() : new PassThrough();
-      const flush = () => (gzip ? (out as ReturnType<typeof createGzip>).flush() : undefined);
-      if (gzip) reply.header('content-encoding', 'gzip');
-      // Personal: no browser or shared cache keeps it, nor the back-forward cache's copy beyond what no-store allows.
+      const zip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? createGzip() : null;
+      const out = zip ?? new PassThrough();
+      if (zip) reply.header('content-encoding', 'gzip');
+      // Personal: no browser or shared cache keeps it.
       void reply.header('cache-control', 'no-store').header('vary', 'accept-encoding, cookie').type('text/html; charset=utf-8').send(out);
-      (out as Writable).write(head);
-      flush();
-      (out as Writable).end(await body(req, session, locale, elder) + shell.tail);
+      out.write(head);
+      zip?.flush();
+      out.end(await body(req, session, locale, elder) + shell.tail);
       return true;
     },
   };
