@@ -4,7 +4,7 @@ import { dataCipher, migrate } from './db.ts';
 import type { DataCipher } from './crypto.ts';
 import { SessionCache } from './sessions-cache.ts';
 import {
-  FOUND_COLUMNS, OPENED_ON_FIND, PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, newOpaqueId, newSessionRow, openFields,
+  FOUND_COLUMNS, PENDING_PER_ADDRESS, PENDING_TOTAL, SEALED, SEALED_PENDING, isOpaqueId, liveSession, newOpaqueId, newSessionRow, openFields,
   pendingClientKey, sealFields, sessionIdOf, toSession, touchDue,
   type FoundRow, type PendingLogin, type SessionIdentity, type SessionRow, type SessionStore, type SessionTimeouts, type SessionTokens,
   type StoredSession,
@@ -147,20 +147,13 @@ export class SqliteSessionStore implements SessionStore {
     const ticket = this.#cache.ticket();
     const row = this.#q.find.get(id);
     if (!row) return null;
-    const now = this.#now();
-    if (row.idle_expires_at <= now || row.absolute_expires_at <= now) {
+    const session = liveSession(this.#cipher, row, this.#now());
+    if (!session) {
       this.#q.destroy.run(row.id);
       return null;
     }
-    try {
-      const session = toSession(openFields(this.#cipher, row, OPENED_ON_FIND));
-      this.#cache.put(session, ticket);
-      return session;
-    } catch {
-      // Sealed with another key (BFF_DATA_KEY changed): the holder signs in again.
-      this.#q.destroy.run(row.id);
-      return null;
-    }
+    this.#cache.put(session, ticket);
+    return session;
   }
 
   async touch(session: StoredSession): Promise<void> {

@@ -180,6 +180,19 @@ export function toSession(r: FoundRow): StoredSession {
   };
 }
 
+/**
+ * A row `find` read, as a session a request may use; null when it has lapsed, or was sealed with
+ * another key (BFF_DATA_KEY changed: the holder signs in again). The caller deletes a null one.
+ */
+export function liveSession(cipher: DataCipher, row: FoundRow, now: number): StoredSession | null {
+  if (row.idle_expires_at <= now || row.absolute_expires_at <= now) return null;
+  try {
+    return toSession(openFields(cipher, row, OPENED_ON_FIND));
+  } catch {
+    return null;
+  }
+}
+
 /** A copy of `row` with the named fields sealed (values already sealed, and nulls, left as they are). */
 export function sealFields<T extends object>(cipher: DataCipher, row: T, fields: readonly string[]): T {
   const out = { ...row } as Record<string, unknown>;
