@@ -61,8 +61,8 @@ async function authorise(client: RoutedClient = holder): Promise<Authorisation> 
   return res.body;
 }
 
-async function redeem(auth: Authorisation): Promise<number> {
-  const res = await staff.api<CounterRedemption>('POST', '/api/counter/redeem', {
+async function redeem(auth: Authorisation, clerk: RoutedClient = staff): Promise<number> {
+  const res = await clerk.api<CounterRedemption>('POST', '/api/counter/redeem', {
     body: { bizNum: `DC2026-SCALE-${n}`, serviceItemCode: SERVICE_ITEM.householdAffairs, authCode: auth.authCode },
   });
   expect(res.status, res.text).toBe(200);
@@ -148,25 +148,36 @@ describe('two BFF instances behind one proxy', () => {
 
   it('keeps delivering redemptions after the instance reading the feed is killed', async () => {
     let holderName: string | null = null;
-    await (async () => {
-      const deadline = Date.now() + 10_000;
-      while (!(holderName = await leaseHolder()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    })();
+    const deadline = Date.now() + 10_000;
+    while (!(holderName = await leaseHolder()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(holderName).not.toBeNull();
+    // Its own holder and clerk, signed in through the instance about to die: their sessions live in Redis.
+    const citizen = new RoutedClient(cluster.origin);
+    const clerk = new RoutedClient(cluster.origin);
+    citizen.instance = holderName!;
+    clerk.instance = holderName!;
+    await citizen.login('zhangsan');
+    await clerk.login('staff01');
     await cluster.kill(holderName!);
     const survivor = Object.keys(cluster.instances).find((name) => name !== holderName)!;
 
-    holder.instance = survivor;
-    staff.instance = survivor;
-    // Signed in through the dead instance or not, the sessions live in Redis.
-    const auth = await authorise();
-    const stream = await openStream(holder, auth.id);
+    citizen.instance = survivor;
+    clerk.instance = survivor;
+    const auth = await authorise(citizen);
+    const stream = await openStream(citizen, auth.id);
     await stream.next((e) => e.status === 'active', 5_000);
-    const redeemed = await redeem(auth);
+    const redeemed = await redeem(auth, clerk);
     // The survivor takes the lease within its TTL (5 s) and resumes from the shared cursor.
     const used = await stream.next((e) => e.status === 'used', 15_000);
     expect(used.at - redeemed).toBeLessThan(10_000);
-    expect(await leaseHolder()).toBe(survivor);
+    // And the survivor now reads the feed: the dead one's lease lapsed within its TTL.
+    const until = Date.now() + 10_000;
+    let owner = await leaseHolder();
+    while (owner !== survivor && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      owner = await leaseHolder();
+    }
+    expect(owner).toBe(survivor);
     await stream.cancel();
   });
 });
