@@ -92,7 +92,7 @@ function operations(store: AuthorisationStore) {
       const now = Date.now();
       await store.claimLeftovers(now - 120_000, now, 30_000, 50);
       await store.claimDue(now, 30_000, 50);
-      await store.nextDue(now);
+      await store.nextDue(now, now + 1_000);
     },
   };
 }

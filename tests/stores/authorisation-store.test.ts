@@ -73,7 +73,9 @@ describe.each(ENGINES)('on %s', (engine) => {
     const s = await freshStores(engine);
     await active(s, { id: 'a1', code: 'CODE-1', expires: 31_000, codeExpires: 301_000 });
     expect(await s.authorisations.claimDue(30_999, 30_000, 10)).toEqual([]);
-    expect(await s.authorisations.nextDue(0)).toBe(31_000);
+    expect(await s.authorisations.nextDue(0, 31_000)).toBe(31_000);
+    // Looking one poll ahead only: a record due later is not searched for.
+    expect(await s.authorisations.nextDue(0, 30_999)).toBeNull();
     expect((await s.authorisations.claimDue(31_000, 30_000, 10)).map((r) => r.id)).toEqual(['a1']);
     expect(await s.authorisations.claimDue(31_001, 30_000, 10)).toEqual([]);
     expect(await s.authorisations.lease('a1', 31_001, 30_000)).toBe(false);
@@ -81,11 +83,13 @@ describe.each(ENGINES)('on %s', (engine) => {
     expect((await s.authorisations.claimDue(61_000, 30_000, 10)).map((r) => r.id)).toEqual(['a1']);
     // A failed revoke defers the next try.
     await s.authorisations.endLease('a1', 63_000);
-    expect(await s.authorisations.nextDue(61_500)).toBe(63_000);
+    expect(await s.authorisations.nextDue(61_500, 63_000)).toBe(63_000);
+    // Its expiry is past but its deferral runs beyond the horizon: nothing due by then.
+    expect(await s.authorisations.nextDue(61_500, 62_500)).toBeNull();
     expect(await s.authorisations.claimDue(62_000, 30_000, 10)).toEqual([]);
     await s.authorisations.markUpstreamRevoked('a1');
     expect(await s.authorisations.claimDue(70_000, 30_000, 10)).toEqual([]);
-    expect(await s.authorisations.nextDue(70_000)).toBeNull();
+    expect(await s.authorisations.nextDue(70_000, 1_000_000)).toBeNull();
   });
 
   it('owes nothing at expiry for a used code whose upstream life is over, and stops at revoked', async () => {

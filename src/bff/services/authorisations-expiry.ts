@@ -132,7 +132,8 @@ export class ExpiryRunner {
         this.#again = false;
         await this.runOnce();
       } while (this.#again && !this.#closed);
-      next = await this.#d.store.nextDue(this.#d.clock.now());
+      const at = this.#d.clock.now();
+      next = await this.#d.store.nextDue(at, at + EXPIRY_POLL_MS);
     } catch (err) {
       this.#d.log.warn({ error: (err as Error).name }, 'expiry pass failed; will retry');
     }

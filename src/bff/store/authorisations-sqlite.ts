@@ -3,7 +3,7 @@ import type { AuthorisationStatus, Redemption } from '../../contract/bff.ts';
 import type { Statement } from 'better-sqlite3';
 import { dataCipher, migrate, type BffDb, type Migration } from './db.ts';
 import {
-  CredentialSeal, LEFTOVERS_INDEX, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
+  CredentialSeal, LEFTOVERS_INDEX, dueBy, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
   type RedemptionRow, type StoredState,
 } from './authorisations.ts';
 
@@ -130,8 +130,8 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
         RETURNING *`),
       lease: db.prepare(`UPDATE holder_authorisations SET lease_until = @until WHERE id = @id AND ${free}`),
       endLease: db.prepare('UPDATE holder_authorisations SET lease_until = ? WHERE id = ?'),
-      nextDue: db.prepare<[{ now: number }], { at: number | null }>(`SELECT MIN(MAX(expires_at, COALESCE(lease_until, 0))) AS at FROM holder_authorisations
-        WHERE ${DUE_SQL}`),
+      nextDue: db.prepare<[{ now: number; until: number }], { at: number | null }>(`SELECT MIN(MAX(expires_at, COALESCE(lease_until, 0))) AS at FROM holder_authorisations
+        WHERE ${DUE_SQL} AND expires_at <= @until`),
     };
   }
 
@@ -232,8 +232,8 @@ export class SqliteAuthorisationStore implements AuthorisationStore {
     this.#st.endLease.run(notBefore, id);
   }
 
-  async nextDue(now: number): Promise<number | null> {
-    return this.#st.nextDue.get({ now })?.at ?? null;
+  async nextDue(now: number, until: number): Promise<number | null> {
+    return dueBy(this.#st.nextDue.get({ now, until })?.at ?? null, until);
   }
 
   async sealLeftoverCredentials(): Promise<number> {

@@ -75,6 +75,9 @@ export interface RedemptionRow {
   at: number;
 }
 
+/** nextDue's answer: a record's due time counts only when it is by `until` (its lease may run past it). */
+export const dueBy = (at: number | null, until: number): number | null => (at !== null && at <= until ? at : null);
+
 export const toRedemption = (r: RedemptionRow): Redemption => ({
   interface: r.interface,
   systemName: r.system_name,
@@ -166,8 +169,12 @@ export interface AuthorisationStore {
   lease(id: string, now: number, leaseMs: number): Promise<boolean>;
   /** Ends a lease; `notBefore` defers the next try (a failed upstream revoke). */
   endLease(id: string, notBefore: number | null): Promise<void>;
-  /** When the next record falls due (or its lease or deferral ends), or null when none will; may be <= now. */
-  nextDue(now: number): Promise<number | null>;
+  /**
+   * When the next record falls due (or its lease or deferral ends), if that is by `until`; null when
+   * none will be by then. May be <= now. Bounded so that the index on expiry does the search: the
+   * runner looks at most one poll ahead, and a city's thousands of live codes are not all read.
+   */
+  nextDue(now: number, until: number): Promise<number | null>;
   /** Seals credentials written in plain text before sealing existed; returns how many (start-up). */
   sealLeftoverCredentials(): Promise<number>;
   /** One round trip to the engine (readiness). */

@@ -8,7 +8,7 @@ import type { Migration } from './migrations.ts';
 import type { PgPool } from './pg.ts';
 import { pingPg } from './pg.ts';
 import {
-  CredentialSeal, LEFTOVERS_INDEX, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
+  CredentialSeal, LEFTOVERS_INDEX, dueBy, redemptionKey, toRedemption, type ActivateInput, type AuthorisationRow, type AuthorisationStore, type NewClaim, type RedemptionInput,
   type RedemptionRow, type StoredState,
 } from './authorisations.ts';
 
@@ -200,10 +200,10 @@ export class PgAuthorisationStore implements AuthorisationStore {
     await this.#run('UPDATE holder_authorisations SET lease_until = $1 WHERE id = $2', [notBefore, id]);
   }
 
-  async nextDue(now: number): Promise<number | null> {
+  async nextDue(now: number, until: number): Promise<number | null> {
     const { rows } = await this.pool.query<{ at: number | null }>(
-      `SELECT MIN(GREATEST(expires_at, COALESCE(lease_until, 0))) AS at FROM holder_authorisations WHERE ${DUE}`, [now]);
-    return rows[0]?.at ?? null;
+      `SELECT MIN(GREATEST(expires_at, COALESCE(lease_until, 0))) AS at FROM holder_authorisations WHERE ${DUE} AND expires_at <= $2`, [now, until]);
+    return dueBy(rows[0]?.at ?? null, until);
   }
 
   async sealLeftoverCredentials(): Promise<number> {
