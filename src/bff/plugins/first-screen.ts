@@ -123,7 +123,9 @@ export async function firstScreen(app: FastifyInstance, distDir: string, indexHt
       void reply.header('cache-control', 'no-store').header('vary', 'accept-encoding, cookie').type('text/html; charset=utf-8').send(out);
       out.write(head);
       zip?.flush();
-      out.end(await body(req, session, locale, elder) + shell.tail);
+      // Whatever goes wrong after the head has gone, the page is finished: the app renders itself.
+      const rendered = await body(req, session, locale, elder).catch(() => APP_DIV);
+      out.end(rendered + shell.tail);
       return true;
     },
   };
