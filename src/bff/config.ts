@@ -79,7 +79,7 @@ export interface Config {
   /** DATABASE_URL: the records in PostgreSQL (issue 13); null for the embedded SQLite file. */
   databaseUrl: string | null;
   webDist: string;
-  /** FIRST_SCREEN_BUDGET_MS (300): the server-rendered wallet's wait for its data; 0 never renders it. */
+  /** FIRST_SCREEN_BUDGET_MS (0, off): the server-rendered wallet's wait for its data; 0 never renders it (decisions.md says why off). */
   firstScreenBudgetMs: number;
   /** Set when no UPSTREAM_* / IDP_* is configured at all: server.ts mounts the sandbox. */
   sandbox: { enabled: boolean; db: string; idpProtocol: IdpConfig['protocol']; extensions: UpstreamExtension[] };
@@ -251,7 +251,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     bffDb: e.BFF_DB ?? 'data/bff.sqlite',
     databaseUrl: e.DATABASE_URL ?? null,
     webDist: e.WEB_DIST ?? 'dist',
-    firstScreenBudgetMs: e.FIRST_SCREEN_BUDGET_MS ?? 300,
+    firstScreenBudgetMs: e.FIRST_SCREEN_BUDGET_MS ?? 0,
     sandbox: { enabled: sandboxEnabled, db: e.SANDBOX_DB ?? 'data/sandbox.sqlite', idpProtocol: idp.protocol, extensions: sandboxExtensions },
     upstream: {
       url: e.UPSTREAM_URL ?? `${loopback}/sandbox/license-app/v1`,
