@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flushPromises } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter } from 'axios';
+import { respond } from './axios-edge.ts';
 import type { Role, SessionInfo } from '@contract/bff';
 import { http } from '../../src/web/api/http';
 import { createWebHistory } from 'vue-router';
@@ -12,12 +13,6 @@ const router = createAppRouter(createWebHistory());
 let signedInAs: Role | null = null;
 let licensesAnswer = 200;
 const originalAdapter = http.defaults.adapter;
-
-function respond(config: InternalAxiosRequestConfig, status: number, data: unknown): Promise<AxiosResponse> {
-  const response = { data, status, statusText: String(status), headers: {}, config } as AxiosResponse;
-  if (status >= 400) return Promise.reject(new AxiosError('fail', 'ERR_BAD_RESPONSE', config, {}, response));
-  return Promise.resolve(response);
-}
 
 const unauthenticated = { error: { code: 'UNAUTHENTICATED', message: '请先登录', requestId: 'r' } };
 

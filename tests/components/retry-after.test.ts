@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter } from 'axios';
+import { respond } from './axios-edge.ts';
 import { ApiRequestError, http } from '../../src/web/api/http';
 import { listLicenses } from '../../src/web/api/licenses';
 
@@ -19,15 +20,10 @@ let answers: Answer[] = [];
 const calls: number[] = [];
 const originalAdapter = http.defaults.adapter;
 
-function respond(config: InternalAxiosRequestConfig, a: Answer): Promise<AxiosResponse> {
-  const response = { data: a.data, status: a.status, statusText: String(a.status), headers: a.headers, config } as AxiosResponse;
-  if (a.status >= 400) return Promise.reject(new AxiosError('fail', 'ERR_BAD_RESPONSE', config, {}, response));
-  return Promise.resolve(response);
-}
-
 const adapter: AxiosAdapter = async (config) => {
   calls.push(Date.now());
-  return respond(config, answers.shift() ?? ok);
+  const a = answers.shift() ?? ok;
+  return respond(config, a.status, a.data, a.headers);
 };
 
 beforeEach(() => {

@@ -2,7 +2,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { computed, defineComponent, h, ref } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter } from 'axios';
+import { respond } from './axios-edge.ts';
 import type { Authorisation } from '@contract/bff';
 import { http } from '../../src/web/api/http';
 import ConsentSummary from '../../src/web/components/usage/ConsentSummary.vue';
@@ -19,11 +20,6 @@ let release: (() => void) | null = null;
 let held = false;
 const originalAdapter = http.defaults.adapter;
 
-function respond(config: InternalAxiosRequestConfig, status: number, data: unknown): Promise<AxiosResponse> {
-  const response = { data, status, statusText: String(status), headers: {}, config } as AxiosResponse;
-  if (status >= 400) return Promise.reject(new AxiosError('fail', 'ERR_BAD_RESPONSE', config, {}, response));
-  return Promise.resolve(response);
-}
 const adapter: AxiosAdapter = async (config) => {
   sent.push(JSON.parse(String(config.data)) as Record<string, unknown>);
   if (held) await new Promise<void>((r) => (release = r));

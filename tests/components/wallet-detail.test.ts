@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter } from 'axios';
+import { respond } from './axios-edge.ts';
 import type { LicenseDetail } from '@contract/bff';
 import { http } from '../../src/web/api/http';
 import LicenseDetailView from '../../src/web/views/wallet/LicenseDetailView.vue';
@@ -24,12 +25,6 @@ const detail: LicenseDetail = {
 };
 /** What GET /licenses/LC001 answers in the current test. */
 let served: LicenseDetail = detail;
-
-function respond(config: InternalAxiosRequestConfig, status: number, data: unknown): Promise<AxiosResponse> {
-  const response = { data, status, statusText: String(status), headers: {}, config } as AxiosResponse;
-  if (status >= 400) return Promise.reject(new AxiosError('fail', 'ERR_BAD_RESPONSE', config, {}, response));
-  return Promise.resolve(response);
-}
 
 const adapter: AxiosAdapter = (config) => {
   const key = `${config.method?.toUpperCase()} ${config.url}`;

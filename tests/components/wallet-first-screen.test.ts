@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter } from 'axios';
+import { respond } from './axios-edge.ts';
 import type { LicenseCard } from '@contract/bff';
 import { http, setUnauthenticatedHandler } from '../../src/web/api/http';
 import { useLicensesStore } from '../../src/web/stores/licenses';
@@ -21,12 +22,6 @@ let answer: { status: number; data: unknown } = { status: 200, data: { licenses:
 let release: (() => void) | null = null;
 let held = false;
 const originalAdapter = http.defaults.adapter;
-
-function respond(config: InternalAxiosRequestConfig, status: number, data: unknown): Promise<AxiosResponse> {
-  const response = { data, status, statusText: String(status), headers: {}, config } as AxiosResponse;
-  if (status >= 400) return Promise.reject(new AxiosError('fail', 'ERR_BAD_RESPONSE', config, {}, response));
-  return Promise.resolve(response);
-}
 
 const adapter: AxiosAdapter = async (config) => {
   calls.push(`${config.method?.toUpperCase()} ${config.url}`);
